@@ -1,0 +1,184 @@
+/*
+ * octet.h - the C ABI of liboctet, Octet's native library of INT8 quantization kernels.
+ *
+ * This is the only public header. It is plain C (stdint/stddef only, no CUDA types) so that
+ * jextract can generate the Java bindings from it and any language with a C FFI can call it.
+ *
+ * Conventions
+ * - Every entry point returns an oct_status_t. On failure, oct_last_error_message() returns a
+ *   thread-local message that names the function, the argument and the value that was wrong.
+ *   The message stays valid until the next call into liboctet on the same thread.
+ * - No entry point calls exit() or abort(), and no C++ exception crosses this boundary.
+ * - Objects with a lifetime are opaque handles: contexts, streams and tensors.
+ *   A context picks a backend (the CPU reference backend or one CUDA device). Tensors and streams
+ *   belong to the context that created them; every operation checks that all of its tensors and
+ *   its stream belong to one context. Destroying a context while tensors or streams made from it
+ *   are alive is safe: the context is freed when the last of them is destroyed.
+ * - Tensors are dense and row-major (the last dimension is contiguous), of rank 1 to
+ *   OCT_MAX_RANK. CPU tensors live in host memory, CUDA tensors in device memory.
+ * - Operations are enqueued on the given stream (NULL: the context's default stream) and return
+ *   without waiting for the device; they never allocate or synchronise, so they can be captured
+ *   in a CUDA graph. On the CPU backend they run to completion before returning.
+ *   Host copies (oct_tensor_copy_from_host / oct_tensor_copy_to_host) wait for the stream.
+ */
+#ifndef OCTET_OCTET_H
+#define OCTET_OCTET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define OCT_API __declspec(dllexport)
+#else
+#define OCT_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OCT_VERSION_MAJOR 0
+#define OCT_VERSION_MINOR 1
+#define OCT_VERSION_PATCH 0
+#define OCT_MAX_RANK 4
+#define OCT_DEVICE_NAME_CAPACITY 256
+
+/* ---------------------------------------------------------------- status and errors */
+
+typedef enum oct_status {
+  OCT_STATUS_SUCCESS = 0,
+  OCT_STATUS_INVALID_ARGUMENT = 1, /* null pointer, bad shape, wrong dtype, foreign handle... */
+  OCT_STATUS_MISALIGNED = 2,       /* a dimension or address breaks a kernel's alignment rule */
+  OCT_STATUS_NOT_SUPPORTED = 3,    /* valid, but this build or backend cannot do it */
+  OCT_STATUS_ARCH_MISMATCH = 4,    /* the GPU's architecture has no kernel for this */
+  OCT_STATUS_OUT_OF_MEMORY = 5,    /* host or device allocation failed */
+  OCT_STATUS_CUDA_ERROR = 6,       /* the CUDA runtime reported an error */
+  OCT_STATUS_INTERNAL = 7          /* a bug in liboctet: please report it */
+} oct_status_t;
+
+/* Static text for a status code ("success", "invalid argument", ...). Never NULL. */
+OCT_API const char* oct_status_string(oct_status_t status);
+
+/* Detail of the last failure on this thread ("" after a success). Never NULL. */
+OCT_API const char* oct_last_error_message(void);
+
+/* OCT_VERSION_MAJOR * 10000 + OCT_VERSION_MINOR * 100 + OCT_VERSION_PATCH of the loaded library. */
+OCT_API int32_t oct_version(void);
+
+/* ---------------------------------------------------------------- dtypes and backends */
+
+typedef enum oct_dtype {
+  OCT_DTYPE_INT8 = 1,
+  OCT_DTYPE_INT32 = 2,
+  OCT_DTYPE_FP16 = 3, /* IEEE 754 binary16 */
+  OCT_DTYPE_BF16 = 4, /* bfloat16: the upper half of a binary32 */
+  OCT_DTYPE_FP32 = 5
+} oct_dtype_t;
+
+typedef enum oct_backend {
+  OCT_BACKEND_CPU = 0, /* the reference backend, always built */
+  OCT_BACKEND_CUDA = 1 /* built when a CUDA toolkit was found at build time */
+} oct_backend_t;
+
+/* *built = 1 when this library was built with the backend, else 0. */
+OCT_API oct_status_t oct_backend_is_built(oct_backend_t backend, int32_t* built);
+
+/* *built = 1 when the CUTLASS kernels were compiled into this library, else 0. */
+OCT_API oct_status_t oct_cutlass_is_built(int32_t* built);
+
+/* ---------------------------------------------------------------- CUDA devices */
+
+typedef struct oct_device_info {
+  char name[OCT_DEVICE_NAME_CAPACITY]; /* NUL-terminated, e.g. "NVIDIA H100 80GB HBM3" */
+  int32_t sm_major;                    /* compute capability, e.g. 9 */
+  int32_t sm_minor;                    /* e.g. 0 */
+  int32_t multiprocessor_count;
+  int32_t reserved;
+  int64_t total_memory_bytes;
+  int64_t free_memory_bytes;
+} oct_device_info_t;
+
+/* Number of usable CUDA devices. 0 (and success) when the library has no CUDA backend, when
+ * there is no driver or when there is no device: absence of a GPU is not an error. */
+OCT_API oct_status_t oct_cuda_device_count(int32_t* count);
+
+/* Properties of CUDA device `device` (0 <= device < oct_cuda_device_count). */
+OCT_API oct_status_t oct_cuda_device_info(int32_t device, oct_device_info_t* info);
+
+/* ---------------------------------------------------------------- contexts and streams */
+
+typedef struct oct_context* oct_context_t;
+typedef struct oct_stream* oct_stream_t;
+
+/* A context on `backend`; `device` is the CUDA device ordinal (ignored, and must be 0, for CPU). */
+OCT_API oct_status_t oct_context_create(oct_backend_t backend, int32_t device, oct_context_t* out);
+/* Releases the caller's reference. NULL is a no-op. */
+OCT_API oct_status_t oct_context_destroy(oct_context_t context);
+
+/* A stream of `context` (a non-blocking cudaStream_t on CUDA; a no-op queue on the CPU). */
+OCT_API oct_status_t oct_stream_create(oct_context_t context, oct_stream_t* out);
+/* Waits until all work enqueued on the stream has finished. */
+OCT_API oct_status_t oct_stream_synchronize(oct_stream_t stream);
+/* Waits for the stream's work, then destroys it. NULL is a no-op. */
+OCT_API oct_status_t oct_stream_destroy(oct_stream_t stream);
+
+/* ---------------------------------------------------------------- tensors */
+
+typedef struct oct_tensor* oct_tensor_t;
+
+typedef struct oct_tensor_desc {
+  oct_dtype_t dtype;
+  int32_t rank;
+  int64_t shape[OCT_MAX_RANK]; /* entries past rank are 1 */
+  int64_t numel;
+  int64_t nbytes;
+  oct_backend_t backend;
+  int32_t device;              /* CUDA ordinal, 0 on the CPU */
+  void* data;                  /* host pointer (CPU) or device pointer (CUDA) */
+} oct_tensor_desc_t;
+
+/* Allocates an uninitialised dense tensor. Every extent must be >= 1 and the byte size must fit
+ * in int64. */
+OCT_API oct_status_t oct_tensor_create(oct_context_t context, oct_dtype_t dtype, int32_t rank,
+                                       const int64_t* shape, oct_tensor_t* out);
+/* Frees the tensor's memory (after the context's device work that may use it has been waited
+ * for: destroy after synchronising the streams that use it). NULL is a no-op. */
+OCT_API oct_status_t oct_tensor_destroy(oct_tensor_t tensor);
+OCT_API oct_status_t oct_tensor_describe(oct_tensor_t tensor, oct_tensor_desc_t* out);
+
+/* Copies nbytes (== the tensor's nbytes) from host memory into the tensor. Enqueued on `stream`
+ * (NULL: default), then waits for the stream, so `src` may be reused on return. */
+OCT_API oct_status_t oct_tensor_copy_from_host(oct_tensor_t dst, const void* src, int64_t nbytes,
+                                               oct_stream_t stream);
+/* Copies the tensor's nbytes into host memory, after the work already enqueued on `stream`. */
+OCT_API oct_status_t oct_tensor_copy_to_host(oct_tensor_t src, void* dst, int64_t nbytes,
+                                             oct_stream_t stream);
+
+/* ---------------------------------------------------------------- weight quantization */
+
+/*
+ * Symmetric per-channel INT8 quantization of a weight W [N, K] (fp32, fp16 or bf16), one scale
+ * per output row n:
+ *   scale[n] = max_k |W[n,k]| / 127   (fp32 division), or 1.0 when that is 0 (an all-zero row,
+ *                                     or one so tiny that the division underflows)
+ *   q[n,k]   = clamp(round_half_to_even(W[n,k] / scale[n]), -127, 127)   (fp32 division)
+ * A row holding any NaN or +-Inf cannot be represented: its scale is NaN and its q are all 0,
+ * so the problem stays visible downstream (dequantized values are NaN) and the other rows are
+ * unaffected. The results are bit-identical on every backend.
+ *   weight: [N, K] fp32/fp16/bf16;  q: [N, K] int8;  scales: [N] fp32;  same context.
+ */
+OCT_API oct_status_t oct_quantize_per_channel(oct_tensor_t weight, oct_tensor_t q,
+                                              oct_tensor_t scales, oct_stream_t stream);
+
+/*
+ * Inverse: out[n,k] = (float)q[n,k] * scale[n] in fp32, rounded to nearest-even into out's
+ * dtype (fp32, fp16 or bf16).  q: [N, K] int8;  scales: [N] fp32;  out: [N, K].
+ */
+OCT_API oct_status_t oct_dequantize_per_channel(oct_tensor_t q, oct_tensor_t scales,
+                                                oct_tensor_t out, oct_stream_t stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OCTET_OCTET_H */

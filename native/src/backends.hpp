@@ -1,0 +1,39 @@
+// What the API shims (native/src/api) call: one function per operation and backend. Arguments
+// are validated by the shims before they get here; these throw octet::Error on failure.
+#pragma once
+
+#include <cstdint>
+
+#include "common/objects.hpp"
+
+namespace octet {
+
+namespace cpu {
+void quantize_per_channel(const oct_tensor& weight, oct_tensor& q, oct_tensor& scales);
+void dequantize_per_channel(const oct_tensor& q, const oct_tensor& scales, oct_tensor& out);
+}  // namespace cpu
+
+#ifdef OCTET_WITH_CUDA
+namespace cuda {
+int32_t device_count();  // 0 without a driver or device
+void device_info(int32_t device, oct_device_info_t& info);
+void context_init(oct_context& context);     // checks the device, creates the default stream
+void context_release(oct_context& context);  // destroys the default stream
+void* stream_create(oct_context& context);
+void stream_synchronize(const oct_context& context, void* stream);
+void stream_destroy(const oct_context& context, void* stream);
+void* malloc_device(const oct_context& context, int64_t nbytes);
+void free_device(const oct_context& context, void* ptr);
+void copy_from_host(const oct_context& context, void* dst, const void* src, int64_t nbytes,
+                    void* stream);
+void copy_to_host(const oct_context& context, void* dst, const void* src, int64_t nbytes,
+                  void* stream);
+
+void quantize_per_channel(const oct_tensor& weight, oct_tensor& q, oct_tensor& scales,
+                          void* stream);
+void dequantize_per_channel(const oct_tensor& q, const oct_tensor& scales, oct_tensor& out,
+                            void* stream);
+}  // namespace cuda
+#endif
+
+}  // namespace octet
