@@ -9,8 +9,10 @@
 namespace octet {
 
 namespace cpu {
-void quantize_per_channel(const oct_tensor& weight, oct_tensor& q, oct_tensor& scales);
-void dequantize_per_channel(const oct_tensor& q, const oct_tensor& scales, oct_tensor& out);
+// `group` is the group size along K (K itself for per-channel); scales are [N, K / group].
+void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct_tensor& scales);
+void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
+                       oct_tensor& out);
 }  // namespace cpu
 
 #ifdef OCTET_WITH_CUDA
@@ -29,10 +31,10 @@ void copy_from_host(const oct_context& context, void* dst, const void* src, int6
 void copy_to_host(const oct_context& context, void* dst, const void* src, int64_t nbytes,
                   void* stream);
 
-void quantize_per_channel(const oct_tensor& weight, oct_tensor& q, oct_tensor& scales,
-                          void* stream);
-void dequantize_per_channel(const oct_tensor& q, const oct_tensor& scales, oct_tensor& out,
-                            void* stream);
+void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct_tensor& scales,
+                     void* stream);
+void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
+                       oct_tensor& out, void* stream);
 }  // namespace cuda
 #endif
 

@@ -157,25 +157,28 @@ OCT_API oct_status_t oct_tensor_copy_to_host(oct_tensor_t src, void* dst, int64_
 /* ---------------------------------------------------------------- weight quantization */
 
 /*
- * Symmetric per-channel INT8 quantization of a weight W [N, K] (fp32, fp16 or bf16), one scale
- * per output row n:
- *   scale[n] = max_k |W[n,k]| / 127   (fp32 division), or 1.0 when that is 0 (an all-zero row,
- *                                     or one so tiny that the division underflows)
- *   q[n,k]   = clamp(round_half_to_even(W[n,k] / scale[n]), -127, 127)   (fp32 division)
- * A row holding any NaN or +-Inf cannot be represented: its scale is NaN and its q are all 0,
- * so the problem stays visible downstream (dequantized values are NaN) and the other rows are
+ * Symmetric INT8 quantization of a weight W [N, K] (fp32, fp16 or bf16), with one scale per
+ * output row (per channel: group_size == 0 or == K, scales [N]) or per group of `group_size`
+ * consecutive inputs of a row (per group: group_size divides K, scales [N, K / group_size]).
+ * For each row n and group g (the whole row, per channel):
+ *   scale[n,g] = max |W[n,k]| over the group / 127   (fp32 division), or 1.0 when that is 0 (an
+ *                all-zero group, or one so tiny that the division underflows)
+ *   q[n,k]     = clamp(round_half_to_even(W[n,k] / scale[n,g]), -127, 127)   (fp32 division)
+ * A group holding any NaN or +-Inf cannot be represented: its scale is NaN and its q are all 0,
+ * so the problem stays visible downstream (dequantized values are NaN) and the other groups are
  * unaffected. The results are bit-identical on every backend.
- *   weight: [N, K] fp32/fp16/bf16;  q: [N, K] int8;  scales: [N] fp32;  same context.
+ *   weight: [N, K] fp32/fp16/bf16;  q: [N, K] int8;  scales: [N] or [N, K / group_size] fp32.
  */
-OCT_API oct_status_t oct_quantize_per_channel(oct_tensor_t weight, oct_tensor_t q,
-                                              oct_tensor_t scales, oct_stream_t stream);
+OCT_API oct_status_t oct_quantize_weight(oct_tensor_t weight, int64_t group_size, oct_tensor_t q,
+                                         oct_tensor_t scales, oct_stream_t stream);
 
 /*
- * Inverse: out[n,k] = (float)q[n,k] * scale[n] in fp32, rounded to nearest-even into out's
- * dtype (fp32, fp16 or bf16).  q: [N, K] int8;  scales: [N] fp32;  out: [N, K].
+ * Inverse: out[n,k] = (float)q[n,k] * scale[n, k / group] in fp32, rounded to nearest-even into
+ * out's dtype (fp32, fp16 or bf16). The scheme follows from the shape of `scales`: [N] per
+ * channel, [N, G] per group of K / G (G must divide K).  q: [N, K] int8;  out: [N, K].
  */
-OCT_API oct_status_t oct_dequantize_per_channel(oct_tensor_t q, oct_tensor_t scales,
-                                                oct_tensor_t out, oct_stream_t stream);
+OCT_API oct_status_t oct_dequantize_weight(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out,
+                                           oct_stream_t stream);
 
 #ifdef __cplusplus
 }

@@ -1254,16 +1254,17 @@ public class OctetH extends OctetH$shared {
         }
     }
 
-    private static class oct_quantize_per_channel {
+    private static class oct_quantize_weight {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             OctetH.C_INT,
             OctetH.C_POINTER,
+            OctetH.C_LONG,
             OctetH.C_POINTER,
             OctetH.C_POINTER,
             OctetH.C_POINTER
         );
 
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_quantize_per_channel");
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_quantize_weight");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -1271,45 +1272,45 @@ public class OctetH extends OctetH$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * oct_status_t oct_quantize_per_channel(oct_tensor_t weight, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
+     * oct_status_t oct_quantize_weight(oct_tensor_t weight, int64_t group_size, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
      * }
      */
-    public static FunctionDescriptor oct_quantize_per_channel$descriptor() {
-        return oct_quantize_per_channel.DESC;
+    public static FunctionDescriptor oct_quantize_weight$descriptor() {
+        return oct_quantize_weight.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * oct_status_t oct_quantize_per_channel(oct_tensor_t weight, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
+     * oct_status_t oct_quantize_weight(oct_tensor_t weight, int64_t group_size, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
      * }
      */
-    public static MethodHandle oct_quantize_per_channel$handle() {
-        return oct_quantize_per_channel.HANDLE;
+    public static MethodHandle oct_quantize_weight$handle() {
+        return oct_quantize_weight.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * oct_status_t oct_quantize_per_channel(oct_tensor_t weight, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
+     * oct_status_t oct_quantize_weight(oct_tensor_t weight, int64_t group_size, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
      * }
      */
-    public static MemorySegment oct_quantize_per_channel$address() {
-        return oct_quantize_per_channel.ADDR;
+    public static MemorySegment oct_quantize_weight$address() {
+        return oct_quantize_weight.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * oct_status_t oct_quantize_per_channel(oct_tensor_t weight, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
+     * oct_status_t oct_quantize_weight(oct_tensor_t weight, int64_t group_size, oct_tensor_t q, oct_tensor_t scales, oct_stream_t stream)
      * }
      */
-    public static int oct_quantize_per_channel(MemorySegment weight, MemorySegment q, MemorySegment scales, MemorySegment stream) {
-        var mh$ = oct_quantize_per_channel.HANDLE;
+    public static int oct_quantize_weight(MemorySegment weight, long group_size, MemorySegment q, MemorySegment scales, MemorySegment stream) {
+        var mh$ = oct_quantize_weight.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("oct_quantize_per_channel", weight, q, scales, stream);
+                traceDowncall("oct_quantize_weight", weight, group_size, q, scales, stream);
             }
-            return (int)mh$.invokeExact(weight, q, scales, stream);
+            return (int)mh$.invokeExact(weight, group_size, q, scales, stream);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1317,7 +1318,7 @@ public class OctetH extends OctetH$shared {
         }
     }
 
-    private static class oct_dequantize_per_channel {
+    private static class oct_dequantize_weight {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             OctetH.C_INT,
             OctetH.C_POINTER,
@@ -1326,7 +1327,7 @@ public class OctetH extends OctetH$shared {
             OctetH.C_POINTER
         );
 
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_dequantize_per_channel");
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_dequantize_weight");
 
         public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -1334,43 +1335,43 @@ public class OctetH extends OctetH$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * oct_status_t oct_dequantize_per_channel(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
+     * oct_status_t oct_dequantize_weight(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
      * }
      */
-    public static FunctionDescriptor oct_dequantize_per_channel$descriptor() {
-        return oct_dequantize_per_channel.DESC;
+    public static FunctionDescriptor oct_dequantize_weight$descriptor() {
+        return oct_dequantize_weight.DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * oct_status_t oct_dequantize_per_channel(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
+     * oct_status_t oct_dequantize_weight(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
      * }
      */
-    public static MethodHandle oct_dequantize_per_channel$handle() {
-        return oct_dequantize_per_channel.HANDLE;
+    public static MethodHandle oct_dequantize_weight$handle() {
+        return oct_dequantize_weight.HANDLE;
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * oct_status_t oct_dequantize_per_channel(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
+     * oct_status_t oct_dequantize_weight(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
      * }
      */
-    public static MemorySegment oct_dequantize_per_channel$address() {
-        return oct_dequantize_per_channel.ADDR;
+    public static MemorySegment oct_dequantize_weight$address() {
+        return oct_dequantize_weight.ADDR;
     }
 
     /**
      * {@snippet lang=c :
-     * oct_status_t oct_dequantize_per_channel(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
+     * oct_status_t oct_dequantize_weight(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out, oct_stream_t stream)
      * }
      */
-    public static int oct_dequantize_per_channel(MemorySegment q, MemorySegment scales, MemorySegment out, MemorySegment stream) {
-        var mh$ = oct_dequantize_per_channel.HANDLE;
+    public static int oct_dequantize_weight(MemorySegment q, MemorySegment scales, MemorySegment out, MemorySegment stream) {
+        var mh$ = oct_dequantize_weight.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("oct_dequantize_per_channel", q, scales, out, stream);
+                traceDowncall("oct_dequantize_weight", q, scales, out, stream);
             }
             return (int)mh$.invokeExact(q, scales, out, stream);
         } catch (Error | RuntimeException ex) {

@@ -9,8 +9,10 @@ import dev.octet.internal.Native;
 import dev.octet.internal.ffi.OctetH;
 
 /**
- * A weight W [N, K] quantized symmetrically per output channel to INT8: {@link #values()} [N, K]
- * int8 and {@link #scales()} [N] fp32, so that W ~ values * scales[:, None]. Owns both tensors.
+ * A weight W [N, K] quantized symmetrically to INT8, per output channel or per group of inputs:
+ * {@link #values()} [N, K] int8 and {@link #scales()} fp32, [N] per channel or [N, K / groupSize]
+ * per group, so that W[n, k] ~ values[n, k] * scales[n, k / groupSize]. Owns both tensors. The
+ * W8A8, weight-only and LLM.int8() layers all use this type.
  */
 public final class QuantizedWeight implements AutoCloseable {
   private final Tensor values;
@@ -21,25 +23,39 @@ public final class QuantizedWeight implements AutoCloseable {
     this.scales = scales;
   }
 
-  /**
-   * Quantizes {@code weight} ([N, K] FP32, FP16 or BF16) per output row, on the weight's backend,
-   * enqueued on {@code stream} (null: the default stream). Scale = max|row| / 127 (1 for an
-   * all-zero row); values = round-half-to-even(w / scale) clamped to [-127, 127]. A row holding
-   * NaN or Inf gets a NaN scale and zero values: see {@link #nonFiniteRows()}.
-   */
+  /** Per-channel quantization: {@link #quantize(Tensor, int, Stream)} with groupSize 0. */
   public static QuantizedWeight quantize(Tensor weight, Stream stream) {
+    return quantize(weight, 0, stream);
+  }
+
+  /**
+   * Quantizes {@code weight} ([N, K] FP32, FP16 or BF16) on the weight's backend, enqueued on
+   * {@code stream} (null: the default stream): per output row when {@code groupSize} is 0, else
+   * per group of {@code groupSize} consecutive inputs (it must divide K). Per row or group: scale
+   * = max|w| / 127 (1 when that is 0); values = round-half-to-even(w / scale) clamped to
+   * [-127, 127]. A row or group holding NaN or Inf gets a NaN scale and zero values: see
+   * {@link #nonFiniteRows()}.
+   */
+  public static QuantizedWeight quantize(Tensor weight, int groupSize, Stream stream) {
     if (weight == null) {
       throw new IllegalArgumentException("weight is null");
     }
     if (weight.shape().rank() != 2) {
       throw new IllegalArgumentException("weight must be [N, K]; got shape " + weight.shape());
     }
+    long n = weight.shape().dim(0);
+    long k = weight.shape().dim(1);
+    if (groupSize < 0 || (groupSize > 0 && k % groupSize != 0)) {
+      throw new IllegalArgumentException(
+          "groupSize is " + groupSize + "; it must be 0 (per channel) or divide K = " + k);
+    }
     Context ctx = weight.context();
     Tensor q = ctx.allocate(DType.INT8, weight.shape());
     Tensor s = null;
     try {
-      s = ctx.allocate(DType.FP32, Shape.of(weight.shape().dim(0)));
-      quantizeInto(weight, q, s, stream);
+      s = ctx.allocate(
+          DType.FP32, groupSize == 0 || groupSize == k ? Shape.of(n) : Shape.of(n, k / groupSize));
+      quantizeInto(weight, groupSize, q, s, stream);
       return new QuantizedWeight(q, s);
     } catch (RuntimeException e) {
       q.close();
@@ -51,21 +67,38 @@ public final class QuantizedWeight implements AutoCloseable {
   }
 
   /**
-   * As {@link #quantize(Tensor, Stream)}, into caller-owned tensors ({@code values} INT8 [N, K],
-   * {@code scales} FP32 [N]): no allocation, so it can be captured in a CUDA graph.
+   * As {@link #quantize(Tensor, int, Stream)}, into caller-owned tensors ({@code values} INT8
+   * [N, K], {@code scales} FP32 [N] or [N, K / groupSize]): no allocation, so it can be captured
+   * in a CUDA graph.
    */
-  public static void quantizeInto(Tensor weight, Tensor values, Tensor scales, Stream stream) {
+  public static void quantizeInto(
+      Tensor weight, int groupSize, Tensor values, Tensor scales, Stream stream) {
     Native.check(
-        OctetH.oct_quantize_per_channel(
-            handle(weight, "weight"), handle(values, "values"), handle(scales, "scales"),
-            Stream.nativeHandle(stream)),
-        "oct_quantize_per_channel");
+        OctetH.oct_quantize_weight(
+            handle(weight, "weight"), groupSize, handle(values, "values"),
+            handle(scales, "scales"), Stream.nativeHandle(stream)),
+        "oct_quantize_weight");
   }
 
-  /** Takes ownership of existing per-channel {@code values} (INT8 [N, K]) and {@code scales}. */
+  /**
+   * Takes ownership of existing {@code values} (INT8 [N, K]) and {@code scales} (FP32 [N] per
+   * channel or [N, G] per group of K / G).
+   */
   public static QuantizedWeight of(Tensor values, Tensor scales) {
     handle(values, "values");
     handle(scales, "scales");
+    if (values.shape().rank() != 2 || values.dtype() != DType.INT8) {
+      throw new IllegalArgumentException("values must be INT8 [N, K]; got " + values);
+    }
+    Shape s = scales.shape();
+    boolean perChannel = s.rank() == 1 && s.dim(0) == values.shape().dim(0);
+    boolean perGroup =
+        s.rank() == 2 && s.dim(0) == values.shape().dim(0) && values.shape().dim(1) % s.dim(1) == 0;
+    if (scales.dtype() != DType.FP32 || !(perChannel || perGroup)) {
+      throw new IllegalArgumentException(
+          "scales must be FP32 [N] or [N, G] with G dividing K for values " + values.shape()
+              + "; got " + scales);
+    }
     return new QuantizedWeight(values, scales);
   }
 
@@ -84,10 +117,10 @@ public final class QuantizedWeight implements AutoCloseable {
   /** As {@link #dequantize(DType, Stream)}, into a caller-owned [N, K] tensor. */
   public void dequantizeInto(Tensor out, Stream stream) {
     Native.check(
-        OctetH.oct_dequantize_per_channel(
+        OctetH.oct_dequantize_weight(
             values.nativeHandle(), scales.nativeHandle(), handle(out, "out"),
             Stream.nativeHandle(stream)),
-        "oct_dequantize_per_channel");
+        "oct_dequantize_weight");
   }
 
   private static java.lang.foreign.MemorySegment handle(Tensor t, String name) {
@@ -98,12 +131,17 @@ public final class QuantizedWeight implements AutoCloseable {
   }
 
   /**
-   * Rows whose weight held NaN or Inf (their scale is NaN), after the default stream's work.
+   * Rows whose weight held NaN or Inf (a scale of theirs is NaN), after the default stream's work.
    * Loaders should reject a weight for which this is not empty.
    */
   public int[] nonFiniteRows() {
     float[] s = scales.toFloatArray();
-    return java.util.stream.IntStream.range(0, s.length).filter(i -> Float.isNaN(s[i])).toArray();
+    int perRow = s.length / Math.toIntExact(outFeatures());
+    return java.util.stream.IntStream.range(0, s.length)
+        .filter(i -> Float.isNaN(s[i]))
+        .map(i -> i / perRow)
+        .distinct()
+        .toArray();
   }
 
   /** INT8 [N, K]. */
@@ -122,6 +160,16 @@ public final class QuantizedWeight implements AutoCloseable {
 
   public long inFeatures() {
     return values.shape().dim(1);
+  }
+
+  /** Inputs per scale: K for per channel, else the group size. */
+  public long groupSize() {
+    return scales.shape().rank() == 1 ? inFeatures() : inFeatures() / scales.shape().dim(1);
+  }
+
+  /** True when there is one scale per output row. */
+  public boolean isPerChannel() {
+    return groupSize() == inFeatures();
   }
 
   /** Frees both tensors; idempotent. */

@@ -7,45 +7,58 @@ package dev.octet.reference;
 public final class ReferenceQuant {
   private ReferenceQuant() {}
 
-  /**
-   * Symmetric per-channel INT8 quantization of W [rows, cols] (row-major): per row,
-   * scale = max|w| / 127 (1 when that is 0) and q = clamp(rint(w / scale), -127, 127). A row
-   * holding NaN or Inf gets scale NaN and q = 0.
-   */
+  /** Per-channel quantization: {@link #quantizeWeight} with one group per row. */
   public static Int8Matrix quantizePerChannel(float[] w, int rows, int cols) {
+    return quantizeWeight(w, rows, cols, cols);
+  }
+
+  /**
+   * Symmetric INT8 quantization of W [rows, cols] (row-major) in groups of {@code groupSize}
+   * consecutive elements of a row ({@code cols}: per channel). Per group: scale = max|w| / 127
+   * (1 when that is 0) and q = clamp(rint(w / scale), -127, 127). A group holding NaN or Inf gets
+   * scale NaN and q = 0.
+   */
+  public static Int8Matrix quantizeWeight(float[] w, int rows, int cols, int groupSize) {
     if ((long) rows * cols != w.length) {
       throw new IllegalArgumentException(
           "w has " + w.length + " elements; [" + rows + ", " + cols + "] needs " + (long) rows * cols);
     }
+    if (groupSize < 1 || cols % groupSize != 0) {
+      throw new IllegalArgumentException("groupSize " + groupSize + " does not divide cols " + cols);
+    }
+    int groups = cols / groupSize;
     byte[] q = new byte[w.length];
-    float[] scales = new float[rows];
+    float[] scales = new float[rows * groups];
     for (int r = 0; r < rows; r++) {
-      float absmax = 0f;
-      boolean finite = true;
-      for (int c = 0; c < cols; c++) {
-        float v = w[r * cols + c];
-        finite &= Float.isFinite(v);
-        absmax = Math.max(absmax, Math.abs(v));
-      }
-      if (!finite) {
-        scales[r] = Float.NaN;
-        continue; // q stays 0
-      }
-      float scale = Numerics.scaleFromAbsmax(absmax);
-      scales[r] = scale;
-      for (int c = 0; c < cols; c++) {
-        q[r * cols + c] = Numerics.quantize(w[r * cols + c], scale);
+      for (int g = 0; g < groups; g++) {
+        int begin = r * cols + g * groupSize;
+        float absmax = 0f;
+        boolean finite = true;
+        for (int i = begin; i < begin + groupSize; i++) {
+          finite &= Float.isFinite(w[i]);
+          absmax = Math.max(absmax, Math.abs(w[i]));
+        }
+        if (!finite) {
+          scales[r * groups + g] = Float.NaN;
+          continue; // q stays 0
+        }
+        float scale = Numerics.scaleFromAbsmax(absmax);
+        scales[r * groups + g] = scale;
+        for (int i = begin; i < begin + groupSize; i++) {
+          q[i] = Numerics.quantize(w[i], scale);
+        }
       }
     }
-    return new Int8Matrix(q, scales, rows, cols);
+    return new Int8Matrix(q, scales, rows, cols, groupSize);
   }
 
-  /** W'[r, c] = q[r, c] * scale[r] in fp32. */
+  /** W'[r, c] = q[r, c] * scale[r, c / groupSize] in fp32. */
   public static float[] dequantize(Int8Matrix m) {
     float[] out = new float[m.values().length];
+    int cols = m.cols();
     for (int r = 0; r < m.rows(); r++) {
-      for (int c = 0; c < m.cols(); c++) {
-        out[r * m.cols() + c] = m.values()[r * m.cols() + c] * m.scales()[r];
+      for (int c = 0; c < cols; c++) {
+        out[r * cols + c] = m.values()[r * cols + c] * m.scales()[r * m.groups() + c / m.groupSize()];
       }
     }
     return out;

@@ -1,4 +1,4 @@
-// The CUDA backend against the CPU backend: per-channel quantization and dequantization must be
+// The CUDA backend against the CPU backend: per-channel and per-group weight quantization and dequantization must be
 // bit-identical, for fp32/fp16/bf16 weights and every output dtype. Skipped (77) without a GPU.
 #include <cstring>
 #include <limits>
@@ -15,7 +15,8 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
 }
 
 void run_case(oct_context_t cpu, oct_context_t gpu, oct_dtype_t wdtype, oct_dtype_t odtype,
-              int64_t rows, int64_t cols, uint64_t seed) {
+              int64_t rows, int64_t cols, int64_t group, uint64_t seed) {
+  const int64_t groups = group == 0 ? 1 : cols / group;
   const int64_t esize = wdtype == OCT_DTYPE_FP32 ? 4 : 2;
   // Random bit patterns of finite values in a moderate range, as the dtype's raw bytes.
   std::vector<float> f = harness::gaussian(static_cast<size_t>(rows * cols), seed);
@@ -38,13 +39,13 @@ void run_case(oct_context_t cpu, oct_context_t gpu, oct_dtype_t wdtype, oct_dtyp
   oct_context_t ctxs[2] = {cpu, gpu};
   for (int b = 0; b < 2; ++b) {
     Tensor w(ctxs[b], wdtype, {rows, cols}), q(ctxs[b], OCT_DTYPE_INT8, {rows, cols}),
-        s(ctxs[b], OCT_DTYPE_FP32, {rows}), d(ctxs[b], odtype, {rows, cols});
+        s(ctxs[b], OCT_DTYPE_FP32, {rows, groups}), d(ctxs[b], odtype, {rows, cols});
     w.upload(raw);
     q.poison();
     s.poison();
     d.poison();
-    OCT(oct_quantize_per_channel(w.t, q.t, s.t, nullptr));
-    OCT(oct_dequantize_per_channel(q.t, s.t, d.t, nullptr));
+    OCT(oct_quantize_weight(w.t, group, q.t, s.t, nullptr));
+    OCT(oct_dequantize_weight(q.t, s.t, d.t, nullptr));
     results[b] = {q.download<uint8_t>(), s.download<uint8_t>(), d.download<uint8_t>()};
   }
   CHECK(same_bits(results[0][0], results[1][0]));
@@ -64,7 +65,7 @@ int main() {
   int32_t n = 0;
   OCT(oct_cuda_device_count(&n));
   if (n == 0) {
-    std::printf("test_quantize_cuda: skipped: no CUDA device\n");
+    std::printf("test_quantize_weight_cuda: skipped: no CUDA device\n");
     return 77;
   }
   oct_context_t cpu = nullptr, gpu = nullptr;
@@ -75,8 +76,10 @@ int main() {
   uint64_t seed = 100;
   for (auto wd : fl)
     for (auto od : fl)
-      for (auto& sh : shapes) run_case(cpu, gpu, wd, od, sh[0], sh[1], ++seed);
+      for (auto& sh : shapes)
+        for (int64_t group : {int64_t(0), int64_t(64), int64_t(128)})
+          if (group == 0 || sh[1] % group == 0) run_case(cpu, gpu, wd, od, sh[0], sh[1], group, ++seed);
   OCT(oct_context_destroy(gpu));
   OCT(oct_context_destroy(cpu));
-  return harness::finish("test_quantize_cuda");
+  return harness::finish("test_quantize_weight_cuda");
 }

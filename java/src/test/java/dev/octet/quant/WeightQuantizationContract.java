@@ -20,28 +20,33 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Cross-language check of per-channel quantization: the same fresh random weights through the
+ * Cross-language check of weight quantization (per channel and per group): the same fresh
+ * random weights through the
  * Java reference and a liboctet backend (the subclass picks which); int8 values, scales and
  * dequantized outputs must be bit-identical (NaN: any NaN).
  */
-abstract class PerChannelQuantizationContract {
+abstract class WeightQuantizationContract {
   /** The backend under test; opened once per test. */
   abstract Context openContext();
 
   static Stream<Arguments> cases() {
-    long[][] shapes = {{1, 1}, {3, 5}, {4095, 11}, {7, 1000}, {64, 4096}};
+    // {rows, cols, group size (0: per channel)}
+    int[][] shapes = {
+      {1, 1, 0}, {3, 5, 0}, {4095, 11, 0}, {7, 1000, 0}, {64, 4096, 0},
+      {7, 1000, 8}, {64, 4096, 64}, {9, 4096, 128}, {3, 384, 128}
+    };
     Stream.Builder<Arguments> b = Stream.builder();
     for (DType w : new DType[] {DType.FP32, DType.FP16, DType.BF16}) {
-      for (long[] s : shapes) {
-        b.add(Arguments.of(w, (int) s[0], (int) s[1]));
+      for (int[] s : shapes) {
+        b.add(Arguments.of(w, s[0], s[1], s[2]));
       }
     }
     return b.build();
   }
 
-  @ParameterizedTest(name = "{0} weight [{1}, {2}]")
+  @ParameterizedTest(name = "{0} weight [{1}, {2}] group {3}")
   @MethodSource("cases")
-  void matchesJavaReferenceBitForBit(DType wtype, int rows, int cols) {
+  void matchesJavaReferenceBitForBit(DType wtype, int rows, int cols, int group) {
     long seed = Inputs.freshSeed();
     SplittableRandom rng = new SplittableRandom(seed);
     float[] w = Inputs.gaussian(rng, rows * cols, 1.0);
@@ -62,24 +67,26 @@ abstract class PerChannelQuantizationContract {
     for (int i = 0; i < w.length; i++) {
       w[i] = Inputs.roundTo(wtype, w[i]);
     }
-    Int8Matrix ref = ReferenceQuant.quantizePerChannel(w, rows, cols);
-    String where = wtype + " [" + rows + ", " + cols + "] seed " + seed;
+    int groupSize = group == 0 ? cols : group;
+    Int8Matrix ref = ReferenceQuant.quantizeWeight(w, rows, cols, groupSize);
+    String where = wtype + " [" + rows + ", " + cols + "] group " + group + " seed " + seed;
+    Shape scaleShape = group == 0 ? Shape.of(rows) : Shape.of(rows, cols / group);
 
     Shape shape = Shape.of(rows, cols);
     try (Context ctx = openContext();
         dev.octet.Stream stream = ctx.createStream();
         Tensor weight = ctx.upload(w, wtype, shape);
         Tensor values = Inputs.poisoned(ctx, DType.INT8, shape);
-        Tensor scales = Inputs.poisoned(ctx, DType.FP32, Shape.of(rows))) {
-      QuantizedWeight.quantizeInto(weight, values, scales, stream);
+        Tensor scales = Inputs.poisoned(ctx, DType.FP32, scaleShape)) {
+      QuantizedWeight.quantizeInto(weight, group, values, scales, stream);
       stream.synchronize();
       assertArrayEquals(ref.values(), values.toByteArray(), "int8 values, " + where);
       float[] gotScales = scales.toFloatArray();
-      for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < gotScales.length; i++) {
         assertEquals(
-            Float.floatToIntBits(ref.scales()[r]),
-            Float.floatToIntBits(gotScales[r]),
-            "scale of row " + r + ", " + where);
+            Float.floatToIntBits(ref.scales()[i]),
+            Float.floatToIntBits(gotScales[i]),
+            "scale " + i + ", " + where);
       }
       float[] refDeq = ReferenceQuant.dequantize(ref);
       QuantizedWeight qw = QuantizedWeight.of(values, scales); // not closed: the try closes them
@@ -100,11 +107,11 @@ abstract class PerChannelQuantizationContract {
       }
       // The Java reference itself, against the definition: error within half a step per row.
       for (int r = 0; r < rows; r++) {
-        float s = ref.scales()[r];
-        if (Float.isNaN(s)) {
-          continue;
-        }
         for (int c = 0; c < cols; c++) {
+          float s = ref.scales()[r * ref.groups() + c / groupSize];
+          if (Float.isNaN(s)) {
+            continue;
+          }
           // |q - w/s| <= 1/2 + the fp32 rounding of w/s (<= 127 * 2^-24), and q*s adds one
           // more rounding of at most 127 * s * 2^-24: in all 0.5 s + 254 s 2^-24.
           double err = Math.abs((double) refDeq[r * cols + c] - w[r * cols + c]);
@@ -160,17 +167,20 @@ abstract class PerChannelQuantizationContract {
         dev.octet.Stream otherStream = other.createStream()) {
       expectNamed(IllegalArgumentException.class, "weight", () -> QuantizedWeight.quantize(null, null));
       expectNamed(IllegalArgumentException.class, "weight", () -> QuantizedWeight.quantize(wRank1, null));
-      expectNamed(OctetException.class, "'weight'", () -> QuantizedWeight.quantizeInto(wInt8, q, s, null));
-      expectNamed(OctetException.class, "'q'", () -> QuantizedWeight.quantizeInto(w, qWrongShape, s, null));
-      expectNamed(OctetException.class, "'scales'", () -> QuantizedWeight.quantizeInto(w, q, sWrongLength, null));
-      expectNamed(OctetException.class, "'scales'", () -> QuantizedWeight.quantizeInto(w, q, sWrongDtype, null));
-      expectNamed(OctetException.class, "different contexts", () -> QuantizedWeight.quantizeInto(w, q, sOther, null));
-      expectNamed(OctetException.class, "'stream'", () -> QuantizedWeight.quantizeInto(w, q, s, otherStream));
-      expectNamed(IllegalArgumentException.class, "values", () -> QuantizedWeight.quantizeInto(w, null, s, null));
+      expectNamed(OctetException.class, "'weight'", () -> QuantizedWeight.quantizeInto(wInt8, 0, q, s, null));
+      expectNamed(OctetException.class, "'q'", () -> QuantizedWeight.quantizeInto(w, 0, qWrongShape, s, null));
+      expectNamed(OctetException.class, "'scales'", () -> QuantizedWeight.quantizeInto(w, 0, q, sWrongLength, null));
+      expectNamed(OctetException.class, "'scales'", () -> QuantizedWeight.quantizeInto(w, 0, q, sWrongDtype, null));
+      expectNamed(OctetException.class, "different contexts", () -> QuantizedWeight.quantizeInto(w, 0, q, sOther, null));
+      expectNamed(OctetException.class, "'stream'", () -> QuantizedWeight.quantizeInto(w, 0, q, s, otherStream));
+      expectNamed(IllegalArgumentException.class, "values", () -> QuantizedWeight.quantizeInto(w, 0, null, s, null));
       expectNamed(IllegalArgumentException.class, "host", () -> w.copyFrom(java.lang.foreign.MemorySegment.ofArray(new float[11])));
       expectNamed(IllegalArgumentException.class, "shape", () -> ctx.upload(new float[5], DType.FP32, Shape.of(2, 3)));
       expectNamed(IllegalArgumentException.class, "dtype", () -> ctx.upload(new float[6], DType.INT32, Shape.of(2, 3)));
       expectNamed(IllegalArgumentException.class, "dims[1]", () -> Shape.of(2, 0));
+      expectNamed(IllegalArgumentException.class, "groupSize", () -> QuantizedWeight.quantize(w, 3, null));
+      expectNamed(OctetException.class, "'group_size'", () -> QuantizedWeight.quantizeInto(w, 3, q, s, null));
+      expectNamed(OctetException.class, "'scales'", () -> QuantizedWeight.quantizeInto(w, 2, q, s, null));
       // byte size overflowing int64: rejected before any allocation
       expectNamed(OctetException.class, "'shape' overflows", () -> ctx.allocate(DType.FP32, Shape.of(1L << 31, 1L << 31)));
       // valid but far beyond any memory: out of memory, not a crash
@@ -178,9 +188,9 @@ abstract class PerChannelQuantizationContract {
           OctetException.class, () -> ctx.allocate(DType.FP32, Shape.of(1L << 50)));
       assertEquals(dev.octet.Status.OUT_OF_MEMORY, oom.status(), oom.getMessage());
       OctetException e = org.junit.jupiter.api.Assertions.assertThrows(
-          OctetException.class, () -> QuantizedWeight.quantizeInto(w, qWrongShape, s, null));
+          OctetException.class, () -> QuantizedWeight.quantizeInto(w, 0, qWrongShape, s, null));
       assertEquals(dev.octet.Status.INVALID_ARGUMENT, e.status());
-      assertEquals("oct_quantize_per_channel", e.function());
+      assertEquals("oct_quantize_weight", e.function());
     }
   }
 
@@ -195,7 +205,7 @@ abstract class PerChannelQuantizationContract {
     ctx.close();
     expectNamed(IllegalStateException.class, "closed", ctx::createStream);
     expectNamed(IllegalStateException.class, "closed", () -> QuantizedWeight.quantize(w, stream));
-    QuantizedWeight.quantizeInto(w, q, s, stream);
+    QuantizedWeight.quantizeInto(w, 0, q, s, stream);
     QuantizedWeight qw = QuantizedWeight.of(q, s);
     stream.synchronize();
     assertArrayEquals(

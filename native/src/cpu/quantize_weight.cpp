@@ -1,5 +1,5 @@
-// CPU reference backend: per-channel INT8 weight quantization. Readable first; it is the
-// definition the CUDA kernels and the Java reference are checked against.
+// CPU reference backend: symmetric INT8 weight quantization, per channel or per group. Readable
+// first; it is the definition the CUDA kernels and the Java reference are checked against.
 #include <cmath>
 #include <cstdint>
 
@@ -30,37 +30,37 @@ void store(void* data, oct_dtype_t dtype, int64_t i, float v) {
 
 }  // namespace
 
-void quantize_per_channel(const oct_tensor& weight, oct_tensor& q, oct_tensor& scales) {
-  const int64_t rows = weight.shape[0], cols = weight.shape[1];
+void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct_tensor& scales) {
+  const int64_t rows = weight.shape[0], cols = weight.shape[1], groups = cols / group;
   auto* qd = static_cast<int8_t*>(q.data);
   auto* sd = static_cast<float*>(scales.data);
   for (int64_t r = 0; r < rows; ++r) {
-    float absmax = 0.0f;
-    bool finite = true;
-    for (int64_t c = 0; c < cols; ++c) {
-      float v = load(weight.data, weight.dtype, r * cols + c);
-      finite = finite && std::isfinite(v);
-      absmax = std::fmax(absmax, std::fabs(v));
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t begin = r * cols + g * group, end = begin + group;
+      float absmax = 0.0f;
+      bool finite = true;
+      for (int64_t i = begin; i < end; ++i) {
+        float v = load(weight.data, weight.dtype, i);
+        finite = finite && std::isfinite(v);
+        absmax = std::fmax(absmax, std::fabs(v));
+      }
+      const float scale = finite ? scale_from_absmax(absmax) : NAN;
+      sd[r * groups + g] = scale;
+      for (int64_t i = begin; i < end; ++i)
+        qd[i] = finite ? quantize_value(load(weight.data, weight.dtype, i), scale) : 0;
     }
-    if (!finite) {
-      sd[r] = NAN;
-      for (int64_t c = 0; c < cols; ++c) qd[r * cols + c] = 0;
-      continue;
-    }
-    const float scale = scale_from_absmax(absmax);
-    sd[r] = scale;
-    for (int64_t c = 0; c < cols; ++c)
-      qd[r * cols + c] = quantize_value(load(weight.data, weight.dtype, r * cols + c), scale);
   }
 }
 
-void dequantize_per_channel(const oct_tensor& q, const oct_tensor& scales, oct_tensor& out) {
-  const int64_t rows = q.shape[0], cols = q.shape[1];
+void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
+                       oct_tensor& out) {
+  const int64_t rows = q.shape[0], cols = q.shape[1], groups = cols / group;
   const auto* qd = static_cast<const int8_t*>(q.data);
   const auto* sd = static_cast<const float*>(scales.data);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c)
-      store(out.data, out.dtype, r * cols + c, static_cast<float>(qd[r * cols + c]) * sd[r]);
+      store(out.data, out.dtype, r * cols + c,
+            static_cast<float>(qd[r * cols + c]) * sd[r * groups + c / group]);
 }
 
 }  // namespace octet::cpu

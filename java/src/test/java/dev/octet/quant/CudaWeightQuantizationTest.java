@@ -4,9 +4,9 @@ import dev.octet.Context;
 import dev.octet.testing.Gpu;
 import org.junit.jupiter.api.Tag;
 
-/** Per-channel quantization: Java reference vs liboctet's CUDA backend. */
+/** Weight quantization (per channel, per group): Java reference vs liboctet's CUDA backend. */
 @Tag("gpu")
-class CudaPerChannelQuantizationTest extends PerChannelQuantizationContract {
+class CudaWeightQuantizationTest extends WeightQuantizationContract {
   @Override
   Context openContext() {
     Gpu.assumeAvailable();

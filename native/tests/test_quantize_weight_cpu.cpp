@@ -24,8 +24,8 @@ void run_case(oct_context_t ctx, int64_t rows, int64_t cols, uint64_t seed) {
   qt.poison();
   st.poison();
   dt.poison();
-  OCT(oct_quantize_per_channel(wt.t, qt.t, st.t, nullptr));
-  OCT(oct_dequantize_per_channel(qt.t, st.t, dt.t, nullptr));
+  OCT(oct_quantize_weight(wt.t, 0, qt.t, st.t, nullptr));
+  OCT(oct_dequantize_weight(qt.t, st.t, dt.t, nullptr));
   auto q = qt.download<int8_t>();
   auto s = st.download<float>();
   auto d = dt.download<float>();
@@ -81,6 +81,35 @@ void conversions() {
   CHECK(octet::float_to_half(std::ldexp(3.0f, -25)) == 0x0002);         // 1.5 * min subnormal: tie to 2
 }
 
+// Per group: each group of 64 is quantized exactly as a per-channel row of 64 would be.
+void per_group(oct_context_t ctx) {
+  const int64_t rows = 5, cols = 256, group = 64;
+  std::vector<float> w = harness::gaussian(rows * cols, 77);
+  for (int64_t c = 64; c < 128; ++c) w[c] = 0.0f;  // an all-zero group
+  w[2 * cols + 130] = NAN;                          // a NaN group: only that group is NaN
+  Tensor wt(ctx, OCT_DTYPE_FP32, {rows, cols}), qt(ctx, OCT_DTYPE_INT8, {rows, cols}),
+      st(ctx, OCT_DTYPE_FP32, {rows, cols / group});
+  Tensor w1(ctx, OCT_DTYPE_FP32, {rows * cols / group, group}),
+      q1(ctx, OCT_DTYPE_INT8, {rows * cols / group, group}), s1(ctx, OCT_DTYPE_FP32, {rows * cols / group});
+  wt.upload(w);
+  w1.upload(w);
+  qt.poison();
+  st.poison();
+  OCT(oct_quantize_weight(wt.t, group, qt.t, st.t, nullptr));
+  OCT(oct_quantize_weight(w1.t, 0, q1.t, s1.t, nullptr));
+  auto q = qt.download<int8_t>(), qr = q1.download<int8_t>();
+  auto s = st.download<float>(), sr = s1.download<float>();
+  CHECK(q == qr);
+  for (size_t i = 0; i < s.size(); ++i)
+    CHECK((std::isnan(s[i]) && std::isnan(sr[i])) || s[i] == sr[i]);
+  CHECK(std::isnan(s[2 * 4 + 2]) && !std::isnan(s[2 * 4 + 1]) && s[1] == 1.0f);
+  // group_size that does not divide K, and scales of the wrong shape: named errors
+  CHECK(oct_quantize_weight(wt.t, 48, qt.t, st.t, nullptr) == OCT_STATUS_INVALID_ARGUMENT);
+  CHECK(std::strstr(oct_last_error_message(), "'group_size'") != nullptr);
+  CHECK(oct_quantize_weight(wt.t, 128, qt.t, st.t, nullptr) == OCT_STATUS_INVALID_ARGUMENT);
+  CHECK(std::strstr(oct_last_error_message(), "'scales'") != nullptr);
+}
+
 }  // namespace
 
 int main() {
@@ -91,12 +120,13 @@ int main() {
   run_case(ctx, 3, 5, 2);
   run_case(ctx, 7, 4096, 3);
   run_case(ctx, 4095, 11, 4);
+  per_group(ctx);
 
   // Bad input: a status and a message naming the argument, never a crash.
   Tensor w(ctx, OCT_DTYPE_FP32, {4, 8}), q(ctx, OCT_DTYPE_INT8, {4, 7}), s(ctx, OCT_DTYPE_FP32, {4});
-  CHECK(oct_quantize_per_channel(w.t, q.t, s.t, nullptr) == OCT_STATUS_INVALID_ARGUMENT);
+  CHECK(oct_quantize_weight(w.t, 0, q.t, s.t, nullptr) == OCT_STATUS_INVALID_ARGUMENT);
   CHECK(std::strstr(oct_last_error_message(), "'q'") != nullptr);
-  CHECK(oct_quantize_per_channel(nullptr, q.t, s.t, nullptr) == OCT_STATUS_INVALID_ARGUMENT);
+  CHECK(oct_quantize_weight(nullptr, 0, q.t, s.t, nullptr) == OCT_STATUS_INVALID_ARGUMENT);
   CHECK(std::strstr(oct_last_error_message(), "'weight'") != nullptr);
   int64_t huge[2] = {int64_t(1) << 40, int64_t(1) << 40};
   oct_tensor_t t = nullptr;
@@ -106,5 +136,5 @@ int main() {
   CHECK(oct_context_create(OCT_BACKEND_CPU, 3, &other) == OCT_STATUS_INVALID_ARGUMENT);
   CHECK(std::strstr(oct_last_error_message(), "'device'") != nullptr);
   OCT(oct_context_destroy(ctx));  // tensors above still hold the context: freed after them
-  return harness::finish("test_quantize_cpu");
+  return harness::finish("test_quantize_weight_cpu");
 }
