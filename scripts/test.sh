@@ -12,13 +12,4 @@ echo "== native tests (ctest)"
 echo "== bindings"
 scripts/generate-bindings.sh --check
 echo "== Java tests (JDK: $JAVA_HOME)"
-mvn -B -q -ntp verify "$@"
-echo "== Java test summary"
-python3 - <<'PY' 2>/dev/null || grep -h "testsuite " target/surefire-reports/*.xml | head -0
-import glob, xml.etree.ElementTree as ET
-t=f=e=s=0
-for p in glob.glob("target/surefire-reports/TEST-*.xml"):
-    r=ET.parse(p).getroot()
-    t+=int(r.get("tests"));f+=int(r.get("failures"));e+=int(r.get("errors"));s+=int(r.get("skipped"))
-print(f"{t-f-e-s} passed, {f+e} failed, {s} skipped")
-PY
+mvn -B -ntp -Dstyle.color=never verify "$@"

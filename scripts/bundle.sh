@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds one self-contained archive that runs Octet's test suite and benchmarks on a Linux
+# x86-64 host with a CUDA driver but no JDK and no Maven:
+#   dist/octet-bundle-linux-x86_64.tar.xz  ->  octet/
+#     runtime/   a jlinked JDK 25 runtime
+#     lib/       octet.jar, octet-tests.jar, JUnit (console launcher), liboctet.so
+#     bin/       octet-test (the whole suite, GPU tests included), octet-demo (the main job)
+# Needs: JDK 25 (jlink), Maven, CMake and a CUDA toolkit (the CUDA backend is required here).
+# CUTLASS kernels are included when CUTLASS is found (CUTLASS_DIR, or -DCUTLASS_DIR=...).
+# Extra arguments go to CMake's configure step.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$OCTET_ROOT"
+out=dist/octet
+rm -rf "$out" && mkdir -p "$out"/{bin,lib}
+
+echo "== liboctet (CUDA backend required)"
+scripts/build-native.sh "$@" >/dev/null
+grep -q "quantize_weight_kernel" build/native/liboctet.so ||
+  { echo "error: liboctet was built without the CUDA backend (no CUDA toolkit?)" >&2; exit 2; }
+cp build/native/liboctet.so "$out/lib/"
+mkdir -p "$out/tests/native"
+find build/native -maxdepth 1 -type f -executable -name 'test_*' -exec cp {} "$out/tests/native/" \;
+
+echo "== jars"
+mvn -B -q -ntp -Dstyle.color=never package -DskipTests
+cp target/octet-*-SNAPSHOT.jar "$out/lib/octet.jar"
+cp target/octet-*-tests.jar "$out/lib/octet-tests.jar"
+# the library's own dependencies, and JUnit (the console launcher with its engines)
+mvn -B -q -ntp -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
+  -DoutputDirectory="$PWD/$out/lib/deps" >/dev/null
+mvn -B -q -ntp -Dstyle.color=never dependency:copy -DoutputDirectory="$PWD/$out/lib/deps" \
+  -Dartifact=org.junit.platform:junit-platform-console-standalone:1.12.2 >/dev/null
+
+echo "== runtime (jlink)"
+jlink --add-modules java.base,java.logging,java.management,java.xml,java.naming,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.zipfs \
+  --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$out/runtime"
+
+cat >"$out/bin/octet-java" <<'SH'
+#!/usr/bin/env bash
+# java with Octet on the class path and liboctet configured.
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cp="$here/lib/octet.jar:$here/lib/octet-tests.jar:$(ls "$here"/lib/deps/*.jar | tr '\n' ':')"
+exec "$here/runtime/bin/java" --enable-native-access=ALL-UNNAMED -Xss4m \
+  -Doctet.library.path="$here/lib/liboctet.so" -Doctet.shared.dir="${OCTET_SHARED_DIR:-$here/shared}" \
+  ${OCTET_JAVA_OPTS:-} -cp "$cp" "$@"
+SH
+cat >"$out/bin/octet-test" <<'SH'
+#!/usr/bin/env bash
+# Runs Octet's whole test suite (GPU tests included when a GPU is usable). Extra arguments go to
+# the JUnit console launcher (e.g. --include-tag gpu, --select-class dev.octet.OctetTest).
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+args=("$@")
+[[ ${#args[@]} -gt 0 ]] || args=(--scan-class-path "$here/lib/octet-tests.jar")
+exec "$here/bin/octet-java" org.junit.platform.console.ConsoleLauncher execute \
+  --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii --reports-dir="${OCTET_REPORTS:-$here/reports}" "${args[@]}"
+SH
+cat >"$out/bin/octet-native-test" <<'SH'
+#!/usr/bin/env bash
+# Runs the native tests (as ctest does): exit 77 counts as skipped.
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+pass=0 fail=0 skip=0
+for t in "$here"/tests/native/test_*; do
+  set +e; "$t"; rc=$?; set -e
+  case $rc in 0) pass=$((pass + 1));; 77) skip=$((skip + 1));; *) fail=$((fail + 1)); echo "FAILED: $(basename "$t") (exit $rc)";; esac
+done
+echo "native: $pass passed, $fail failed, $skip skipped"
+[[ $fail -eq 0 ]]
+SH
+cat >"$out/bin/octet-demo" <<'SH'
+#!/usr/bin/env bash
+# Octet's main job on the default backend; arguments as scripts/demo.sh.
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+exec "$here/bin/octet-java" -Xmx8g dev.octet.tools.Main "$@"
+SH
+chmod +x "$out"/bin/*
+git rev-parse --short HEAD >"$out/VERSION" 2>/dev/null || true
+
+echo "== archive"
+tar -C dist -cJf dist/octet-bundle-linux-x86_64.tar.xz octet
+ls -la dist/octet-bundle-linux-x86_64.tar.xz
+size=$(stat -c %s dist/octet-bundle-linux-x86_64.tar.xz)
+(( size <= 40 * 1024 * 1024 )) || { echo "error: bundle is over 40 MiB" >&2; exit 1; }
