@@ -9,6 +9,9 @@
 namespace octet::cuda {
 
 [[noreturn]] inline void throw_cuda(cudaError_t err, const char* what, const char* file, int line) {
+  // Reset the runtime's last-error state, so that a recoverable failure (an allocation that did
+  // not fit) is not reported again by the next launch check. Sticky errors stay sticky.
+  (void)cudaGetLastError();
   oct_status_t status = (err == cudaErrorMemoryAllocation) ? OCT_STATUS_OUT_OF_MEMORY
                                                             : OCT_STATUS_CUDA_ERROR;
   fail(status, "%s failed: %s (%s) at %s:%d", what, cudaGetErrorName(err),
