@@ -13,6 +13,10 @@ namespace cpu {
 void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct_tensor& scales);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out);
+
+// x [M, K] fp16/bf16 -> xq int8, scales fp32; smooth: fp32 [K] or nullptr (see octet.h).
+void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const float* smooth,
+                          oct_tensor& xq, oct_tensor& scales);
 }  // namespace cpu
 
 #ifdef OCTET_WITH_CUDA
@@ -35,6 +39,13 @@ void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct
                      void* stream);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out, void* stream);
+void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const float* smooth,
+                          oct_tensor& xq, oct_tensor& scales, void* stream);
+
+void stream_begin_capture(const oct_context& context, void* stream);
+void* stream_end_capture(const oct_context& context, void* stream);  // a cudaGraphExec_t
+void graph_launch(const oct_context& context, void* exec, void* stream);
+void graph_destroy(const oct_context& context, void* exec);
 }  // namespace cuda
 #endif
 

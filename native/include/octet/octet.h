@@ -117,6 +117,11 @@ OCT_API oct_status_t oct_context_destroy(oct_context_t context);
 
 /* A stream of `context` (a non-blocking cudaStream_t on CUDA; a no-op queue on the CPU). */
 OCT_API oct_status_t oct_stream_create(oct_context_t context, oct_stream_t* out);
+/* The stream's cudaStream_t (as void*), for interoperating with other CUDA code (cuBLAS, events,
+ * your own kernels); NULL for a CPU stream. A NULL stream gives NULL. Octet keeps ownership. */
+OCT_API oct_status_t oct_stream_get_native(oct_stream_t stream, void** cuda_stream);
+/* The cudaStream_t of a context's default stream (NULL on the CPU). */
+OCT_API oct_status_t oct_context_get_default_stream(oct_context_t context, void** cuda_stream);
 /* Waits until all work enqueued on the stream has finished. */
 OCT_API oct_status_t oct_stream_synchronize(oct_stream_t stream);
 /* Waits for the stream's work, then destroys it. NULL is a no-op. */
@@ -179,6 +184,51 @@ OCT_API oct_status_t oct_quantize_weight(oct_tensor_t weight, int64_t group_size
  */
 OCT_API oct_status_t oct_dequantize_weight(oct_tensor_t q, oct_tensor_t scales, oct_tensor_t out,
                                            oct_stream_t stream);
+
+/* ---------------------------------------------------------------- CUDA graphs */
+
+typedef struct oct_graph* oct_graph_t;
+
+/*
+ * Records the work enqueued on `stream` (a stream of a CUDA context; not NULL) until
+ * oct_stream_end_capture, instead of running it, so that it can be replayed with one launch.
+ * Every Octet operation can be captured (none allocates or synchronises); host copies cannot.
+ * Capture is thread-local: other threads' CUDA work is unaffected. The CPU backend returns
+ * OCT_STATUS_NOT_SUPPORTED.
+ */
+OCT_API oct_status_t oct_stream_begin_capture(oct_stream_t stream);
+/* Ends the capture begun on `stream` and instantiates the recorded work as *graph. */
+OCT_API oct_status_t oct_stream_end_capture(oct_stream_t stream, oct_graph_t* graph);
+/* Enqueues one replay of `graph` on `stream` (a stream of the graph's context, or NULL). */
+OCT_API oct_status_t oct_graph_launch(oct_graph_t graph, oct_stream_t stream);
+/* NULL is a no-op. */
+OCT_API oct_status_t oct_graph_destroy(oct_graph_t graph);
+
+/* ---------------------------------------------------------------- activation quantization */
+
+typedef enum oct_act_scheme {
+  OCT_ACT_DYNAMIC_PER_TOKEN = 0,  /* one scale per row, computed here: scales [M] */
+  OCT_ACT_DYNAMIC_PER_TENSOR = 1, /* one scale for the tensor, computed here: scales [1] */
+  OCT_ACT_STATIC_PER_TENSOR = 2   /* one scale given by the caller (read only): scales [1] */
+} oct_act_scheme_t;
+
+/*
+ * Symmetric INT8 quantization of activations x [M, K] (fp16 or bf16) in one pass over x (two
+ * for the dynamic per-tensor scheme, which needs the whole tensor's maximum first):
+ *   v[m,k]  = (float)x[m,k] * smooth[k]    (smooth: optional fp32 [K] per-channel multiplier,
+ *                                          e.g. SmoothQuant's 1/s; NULL: v = x)
+ *   dynamic: scale = max |v| over the row (per token) or tensor (per tensor) / 127, or 1.0 when
+ *            that is 0; written to `scales`
+ *   static:  scale = scales[0], given (must be positive and finite)
+ *   xq[m,k] = clamp(round_half_to_even(v[m,k] / scale), -127, 127)    (fp32 division)
+ * Non-finite input: with a dynamic scheme, a row (per token) or the tensor (per tensor) holding
+ * NaN or Inf gets scale NaN and xq = 0, so the GEMM's output is NaN there, visibly. With the
+ * static scheme, +-Inf saturates to +-127 and NaN quantizes to 0.
+ *   xq: [M, K] int8;  scales: fp32 [M] (per token) or [1] (per tensor).
+ */
+OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t scheme,
+                                              oct_tensor_t smooth, oct_tensor_t xq,
+                                              oct_tensor_t scales, oct_stream_t stream);
 
 #ifdef __cplusplus
 }

@@ -22,11 +22,9 @@ void clear_last_error() { last_error.clear(); }
 
 }  // namespace octet::api
 
-namespace {
+namespace octet::api {
 
-void retain(oct_context* c) { c->refs.fetch_add(1); }
-
-void release(oct_context* c) {
+void release_context(oct_context* c) {
   if (c->refs.fetch_sub(1) != 1) return;
 #ifdef OCTET_WITH_CUDA
   if (c->backend == OCT_BACKEND_CUDA) {
@@ -39,6 +37,13 @@ void release(oct_context* c) {
 #endif
   delete c;
 }
+
+}  // namespace octet::api
+
+namespace {
+
+void retain(oct_context* c) { c->refs.fetch_add(1); }
+void release(oct_context* c) { octet::api::release_context(c); }
 
 }  // namespace
 
@@ -164,6 +169,21 @@ OCT_API oct_status_t oct_stream_create(oct_context_t context, oct_stream_t* out)
 #endif
     retain(context);
     *out = new oct_stream{context, handle};
+  });
+}
+
+OCT_API oct_status_t oct_stream_get_native(oct_stream_t stream, void** cuda_stream) {
+  return guarded("oct_stream_get_native", [&] {
+    require(cuda_stream != nullptr, "argument 'cuda_stream' is NULL");
+    *cuda_stream = stream == nullptr ? nullptr : stream->handle;
+  });
+}
+
+OCT_API oct_status_t oct_context_get_default_stream(oct_context_t context, void** cuda_stream) {
+  return guarded("oct_context_get_default_stream", [&] {
+    require(context != nullptr, "argument 'context' is NULL");
+    require(cuda_stream != nullptr, "argument 'cuda_stream' is NULL");
+    *cuda_stream = context->default_stream;
   });
 }
 

@@ -9,6 +9,9 @@
 
 namespace octet::api {
 
+// Drops one reference to a context; frees it (and its CUDA stream) with the last (api/core.cpp).
+void release_context(oct_context* c);
+
 inline std::string shape_string(const oct_tensor& t) {
   std::string s = "[";
   for (int i = 0; i < t.rank; ++i) {

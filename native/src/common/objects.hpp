@@ -18,6 +18,11 @@ struct oct_stream {
   void* handle;  // cudaStream_t on CUDA; unused on the CPU
 };
 
+struct oct_graph {
+  oct_context* context;
+  void* exec;  // cudaGraphExec_t
+};
+
 struct oct_tensor {
   oct_context* context;
   oct_dtype_t dtype;

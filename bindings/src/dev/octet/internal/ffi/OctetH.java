@@ -817,6 +817,128 @@ public class OctetH extends OctetH$shared {
         }
     }
 
+    private static class oct_stream_get_native {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_stream_get_native");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_get_native(oct_stream_t stream, void **cuda_stream)
+     * }
+     */
+    public static FunctionDescriptor oct_stream_get_native$descriptor() {
+        return oct_stream_get_native.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_get_native(oct_stream_t stream, void **cuda_stream)
+     * }
+     */
+    public static MethodHandle oct_stream_get_native$handle() {
+        return oct_stream_get_native.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_get_native(oct_stream_t stream, void **cuda_stream)
+     * }
+     */
+    public static MemorySegment oct_stream_get_native$address() {
+        return oct_stream_get_native.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_get_native(oct_stream_t stream, void **cuda_stream)
+     * }
+     */
+    public static int oct_stream_get_native(MemorySegment stream, MemorySegment cuda_stream) {
+        var mh$ = oct_stream_get_native.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_stream_get_native", stream, cuda_stream);
+            }
+            return (int)mh$.invokeExact(stream, cuda_stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_context_get_default_stream {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_context_get_default_stream");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_context_get_default_stream(oct_context_t context, void **cuda_stream)
+     * }
+     */
+    public static FunctionDescriptor oct_context_get_default_stream$descriptor() {
+        return oct_context_get_default_stream.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_context_get_default_stream(oct_context_t context, void **cuda_stream)
+     * }
+     */
+    public static MethodHandle oct_context_get_default_stream$handle() {
+        return oct_context_get_default_stream.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_context_get_default_stream(oct_context_t context, void **cuda_stream)
+     * }
+     */
+    public static MemorySegment oct_context_get_default_stream$address() {
+        return oct_context_get_default_stream.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_context_get_default_stream(oct_context_t context, void **cuda_stream)
+     * }
+     */
+    public static int oct_context_get_default_stream(MemorySegment context, MemorySegment cuda_stream) {
+        var mh$ = oct_context_get_default_stream.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_context_get_default_stream", context, cuda_stream);
+            }
+            return (int)mh$.invokeExact(context, cuda_stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class oct_stream_synchronize {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             OctetH.C_INT,
@@ -1374,6 +1496,346 @@ public class OctetH extends OctetH$shared {
                 traceDowncall("oct_dequantize_weight", q, scales, out, stream);
             }
             return (int)mh$.invokeExact(q, scales, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    /**
+     * {@snippet lang=c :
+     * typedef struct oct_graph *oct_graph_t
+     * }
+     */
+    public static final AddressLayout oct_graph_t = OctetH.C_POINTER;
+
+    private static class oct_stream_begin_capture {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_stream_begin_capture");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_begin_capture(oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_stream_begin_capture$descriptor() {
+        return oct_stream_begin_capture.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_begin_capture(oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_stream_begin_capture$handle() {
+        return oct_stream_begin_capture.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_begin_capture(oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_stream_begin_capture$address() {
+        return oct_stream_begin_capture.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_begin_capture(oct_stream_t stream)
+     * }
+     */
+    public static int oct_stream_begin_capture(MemorySegment stream) {
+        var mh$ = oct_stream_begin_capture.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_stream_begin_capture", stream);
+            }
+            return (int)mh$.invokeExact(stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_stream_end_capture {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_stream_end_capture");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_end_capture(oct_stream_t stream, oct_graph_t *graph)
+     * }
+     */
+    public static FunctionDescriptor oct_stream_end_capture$descriptor() {
+        return oct_stream_end_capture.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_end_capture(oct_stream_t stream, oct_graph_t *graph)
+     * }
+     */
+    public static MethodHandle oct_stream_end_capture$handle() {
+        return oct_stream_end_capture.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_end_capture(oct_stream_t stream, oct_graph_t *graph)
+     * }
+     */
+    public static MemorySegment oct_stream_end_capture$address() {
+        return oct_stream_end_capture.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_stream_end_capture(oct_stream_t stream, oct_graph_t *graph)
+     * }
+     */
+    public static int oct_stream_end_capture(MemorySegment stream, MemorySegment graph) {
+        var mh$ = oct_stream_end_capture.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_stream_end_capture", stream, graph);
+            }
+            return (int)mh$.invokeExact(stream, graph);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_graph_launch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_graph_launch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_launch(oct_graph_t graph, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_graph_launch$descriptor() {
+        return oct_graph_launch.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_launch(oct_graph_t graph, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_graph_launch$handle() {
+        return oct_graph_launch.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_launch(oct_graph_t graph, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_graph_launch$address() {
+        return oct_graph_launch.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_launch(oct_graph_t graph, oct_stream_t stream)
+     * }
+     */
+    public static int oct_graph_launch(MemorySegment graph, MemorySegment stream) {
+        var mh$ = oct_graph_launch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_graph_launch", graph, stream);
+            }
+            return (int)mh$.invokeExact(graph, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_graph_destroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_graph_destroy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_destroy(oct_graph_t graph)
+     * }
+     */
+    public static FunctionDescriptor oct_graph_destroy$descriptor() {
+        return oct_graph_destroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_destroy(oct_graph_t graph)
+     * }
+     */
+    public static MethodHandle oct_graph_destroy$handle() {
+        return oct_graph_destroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_destroy(oct_graph_t graph)
+     * }
+     */
+    public static MemorySegment oct_graph_destroy$address() {
+        return oct_graph_destroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_graph_destroy(oct_graph_t graph)
+     * }
+     */
+    public static int oct_graph_destroy(MemorySegment graph) {
+        var mh$ = oct_graph_destroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_graph_destroy", graph);
+            }
+            return (int)mh$.invokeExact(graph);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int OCT_ACT_DYNAMIC_PER_TOKEN = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum oct_act_scheme.OCT_ACT_DYNAMIC_PER_TOKEN = 0
+     * }
+     */
+    public static int OCT_ACT_DYNAMIC_PER_TOKEN() {
+        return OCT_ACT_DYNAMIC_PER_TOKEN;
+    }
+    private static final int OCT_ACT_DYNAMIC_PER_TENSOR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum oct_act_scheme.OCT_ACT_DYNAMIC_PER_TENSOR = 1
+     * }
+     */
+    public static int OCT_ACT_DYNAMIC_PER_TENSOR() {
+        return OCT_ACT_DYNAMIC_PER_TENSOR;
+    }
+    private static final int OCT_ACT_STATIC_PER_TENSOR = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum oct_act_scheme.OCT_ACT_STATIC_PER_TENSOR = 2
+     * }
+     */
+    public static int OCT_ACT_STATIC_PER_TENSOR() {
+        return OCT_ACT_STATIC_PER_TENSOR;
+    }
+
+    private static class oct_quantize_activations {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_quantize_activations");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t scheme, oct_tensor_t smooth, oct_tensor_t xq, oct_tensor_t scales, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_quantize_activations$descriptor() {
+        return oct_quantize_activations.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t scheme, oct_tensor_t smooth, oct_tensor_t xq, oct_tensor_t scales, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_quantize_activations$handle() {
+        return oct_quantize_activations.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t scheme, oct_tensor_t smooth, oct_tensor_t xq, oct_tensor_t scales, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_quantize_activations$address() {
+        return oct_quantize_activations.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t scheme, oct_tensor_t smooth, oct_tensor_t xq, oct_tensor_t scales, oct_stream_t stream)
+     * }
+     */
+    public static int oct_quantize_activations(MemorySegment x, int scheme, MemorySegment smooth, MemorySegment xq, MemorySegment scales, MemorySegment stream) {
+        var mh$ = oct_quantize_activations.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_quantize_activations", x, scheme, smooth, xq, scales, stream);
+            }
+            return (int)mh$.invokeExact(x, scheme, smooth, xq, scales, stream);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -35,6 +35,22 @@ public final class Stream implements AutoCloseable {
   }
 
   /**
+   * Starts recording this stream's work into a graph instead of running it (CUDA only; the
+   * operations issued until {@link #endCapture()} are recorded, host copies are not allowed).
+   */
+  public void beginCapture() {
+    Native.check(OctetH.oct_stream_begin_capture(handle.get()), "oct_stream_begin_capture");
+  }
+
+  /** Ends the capture and returns the recorded work as a graph. */
+  public Graph endCapture() {
+    MemorySegment g =
+        Native.outPointer(
+            "oct_stream_end_capture", out -> OctetH.oct_stream_end_capture(handle.get(), out));
+    return new Graph(g, "Graph of " + context);
+  }
+
+  /**
    * The {@code oct_stream_t} of {@code stream}, or NULL (the context's default stream) for null:
    * for calling liboctet's C API directly. IllegalStateException if the stream is closed.
    */

@@ -63,4 +63,47 @@ public final class ReferenceQuant {
     }
     return out;
   }
+
+  /**
+   * INT8 activation quantization of x [rows, cols] (values as stored, i.e. already rounded to
+   * fp16/bf16): v = x * smooth[col] (smooth may be null); per token ({@code perToken}) one scale
+   * per row, else one for the tensor; the scale is max|v| / 127 (1 when that is 0), or {@code
+   * staticScale} when that is not NaN. Dynamic: a row (tensor) holding NaN/Inf gets scale NaN
+   * and zeros. Static: NaN becomes 0, Inf saturates.
+   */
+  public static Int8Activations quantizeActivations(
+      float[] x, int rows, int cols, boolean perToken, float[] smooth, float staticScale) {
+    boolean isStatic = !Float.isNaN(staticScale);
+    if (isStatic && perToken) {
+      throw new IllegalArgumentException("a static scale is per tensor");
+    }
+    float[] v = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      v[i] = smooth == null ? x[i] : x[i] * smooth[i % cols];
+    }
+    byte[] q = new byte[x.length];
+    int spans = perToken ? rows : 1;
+    int spanLength = perToken ? cols : rows * cols;
+    float[] scales = new float[spans];
+    for (int span = 0; span < spans; span++) {
+      int begin = span * spanLength;
+      float scale;
+      if (isStatic) {
+        scale = staticScale;
+      } else {
+        float absmax = 0f;
+        boolean finite = true;
+        for (int i = begin; i < begin + spanLength; i++) {
+          finite &= Float.isFinite(v[i]);
+          absmax = Math.max(absmax, Math.abs(v[i]));
+        }
+        scale = finite ? Numerics.scaleFromAbsmax(absmax) : Float.NaN;
+      }
+      scales[span] = scale;
+      for (int i = begin; i < begin + spanLength; i++) {
+        q[i] = Float.isNaN(scale) || Float.isNaN(v[i]) ? 0 : Numerics.quantize(v[i], scale);
+      }
+    }
+    return new Int8Activations(q, scales, rows, cols);
+  }
 }

@@ -1,0 +1,176 @@
+// INT8 activation quantization on the GPU: dynamic per token (one block per row, the row read
+// twice: the second read hits L1), dynamic per tensor (a grid-wide maximum, then an elementwise
+// pass), static per tensor (elementwise). 16-byte loads where the row length allows. Results
+// are bit-identical to the CPU backend (common/numerics.hpp).
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <type_traits>
+
+#include "backends.hpp"
+#include "common/numerics.hpp"
+#include "cuda/common/check.cuh"
+#include "cuda/common/types.cuh"
+
+namespace octet::cuda {
+namespace {
+
+constexpr int kRowThreads = 256;
+constexpr int kVec = 8;  // 8 x 16-bit = 16 bytes
+
+template <oct_dtype_t D>
+struct Vec8 {
+  using T = typename Element<D>::type;
+  // Loads 8 elements (16 bytes; `p` 16-byte aligned) as floats, times smooth[0..7] if given.
+  static __device__ __forceinline__ void load(const T* p, const float* smooth, float (&v)[kVec]) {
+    uint4 raw = *reinterpret_cast<const uint4*>(p);
+    const T* e = reinterpret_cast<const T*>(&raw);
+#pragma unroll
+    for (int j = 0; j < kVec; ++j) v[j] = Element<D>::load(e[j]) * (smooth ? smooth[j] : 1.0f);
+  }
+};
+
+__device__ __forceinline__ float abs_or_inf(float v) { return isfinite(v) ? fabsf(v) : INFINITY; }
+
+// Max over the block; every thread gets the result.
+__device__ __forceinline__ float block_max(float m) {
+  __shared__ float warp_max[32];
+  __shared__ float result;
+  for (int off = 16; off > 0; off >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, off));
+  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x >> 5] = m;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float r = 0.0f;
+    for (int i = 0; i < (blockDim.x + 31) / 32; ++i) r = fmaxf(r, warp_max[i]);
+    result = r;
+  }
+  __syncthreads();
+  return result;
+}
+
+template <oct_dtype_t D, bool kVectorized>
+__global__ void __launch_bounds__(kRowThreads)
+per_token_kernel(const typename Element<D>::type* __restrict__ x, const float* __restrict__ smooth,
+                 int8_t* __restrict__ q, float* __restrict__ scales, int64_t cols) {
+  const int64_t row = blockIdx.x;
+  const auto* xr = x + row * cols;
+  int8_t* qr = q + row * cols;
+  float m = 0.0f;
+  if constexpr (kVectorized) {
+    for (int64_t c = int64_t(threadIdx.x) * kVec; c < cols; c += int64_t(blockDim.x) * kVec) {
+      float v[kVec];
+      Vec8<D>::load(xr + c, smooth ? smooth + c : nullptr, v);
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) m = fmaxf(m, abs_or_inf(v[j]));
+    }
+  } else {
+    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+      m = fmaxf(m, abs_or_inf(Element<D>::load(xr[c]) * (smooth ? smooth[c] : 1.0f)));
+  }
+  m = block_max(m);
+  const bool finite = !isinf(m);
+  const float scale = finite ? scale_from_absmax(m) : NAN;
+  if (threadIdx.x == 0) scales[row] = scale;
+  if constexpr (kVectorized) {
+    for (int64_t c = int64_t(threadIdx.x) * kVec; c < cols; c += int64_t(blockDim.x) * kVec) {
+      float v[kVec];
+      Vec8<D>::load(xr + c, smooth ? smooth + c : nullptr, v);
+      alignas(8) int8_t out[kVec];
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) out[j] = finite ? quantize_value(v[j], scale) : int8_t(0);
+      *reinterpret_cast<int2*>(qr + c) = *reinterpret_cast<const int2*>(out);
+    }
+  } else {
+    for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
+      float v = Element<D>::load(xr[c]) * (smooth ? smooth[c] : 1.0f);
+      qr[c] = finite ? quantize_value(v, scale) : int8_t(0);
+    }
+  }
+}
+
+// Grid-wide max |v| into *absmax_bits (a non-negative float's bits order like the float; +Inf
+// stands for "non-finite seen"). *absmax_bits must be zero before the launch.
+template <oct_dtype_t D>
+__global__ void tensor_absmax_kernel(const typename Element<D>::type* __restrict__ x,
+                                     const float* __restrict__ smooth, int64_t n, int64_t cols,
+                                     unsigned* __restrict__ absmax_bits) {
+  float m = 0.0f;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    m = fmaxf(m, abs_or_inf(Element<D>::load(x[i]) * (smooth ? smooth[i % cols] : 1.0f)));
+  m = block_max(m);
+  if (threadIdx.x == 0) atomicMax(absmax_bits, __float_as_uint(m));
+}
+
+// Elementwise quantization with one scale: from the tensor's absmax (dynamic) or given (static).
+template <oct_dtype_t D, bool kStatic>
+__global__ void per_tensor_kernel(const typename Element<D>::type* __restrict__ x,
+                                  const float* __restrict__ smooth, int8_t* __restrict__ q,
+                                  const float* __restrict__ scale_or_absmax, int64_t n,
+                                  int64_t cols) {
+  const float s0 = *scale_or_absmax;
+  const float scale = kStatic ? s0 : (isinf(s0) ? NAN : scale_from_absmax(s0));
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    float v = Element<D>::load(x[i]) * (smooth ? smooth[i % cols] : 1.0f);
+    q[i] = (isnan(scale) || (kStatic && isnan(v))) ? int8_t(0) : quantize_value(v, scale);
+  }
+}
+
+__global__ void finalize_scale_kernel(float* scale) {
+  const float m = *scale;  // the absmax, until now
+  *scale = isinf(m) ? NAN : scale_from_absmax(m);
+}
+
+int grid_for(int64_t n, int threads) {
+  int64_t blocks = (n + threads - 1) / threads;
+  return static_cast<int>(std::min<int64_t>(std::max<int64_t>(blocks, 1), 132 * 16));
+}
+
+}  // namespace
+
+void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const float* smooth,
+                          oct_tensor& xq, oct_tensor& scales, void* stream) {
+  OCT_CUDA_USE_DEVICE(*x.context);
+  auto s = static_cast<cudaStream_t>(stream);
+  const int64_t rows = x.shape[0], cols = x.shape[1], n = x.numel;
+  auto* q = static_cast<int8_t*>(xq.data);
+  auto* sc = static_cast<float*>(scales.data);
+  auto launch = [&](auto d) {
+    constexpr oct_dtype_t D = decltype(d)::value;
+    using T = typename Element<D>::type;
+    const T* xp = static_cast<const T*>(x.data);
+    switch (scheme) {
+      case OCT_ACT_DYNAMIC_PER_TOKEN: {
+        if (rows > 0x7fffffff) fail(OCT_STATUS_NOT_SUPPORTED, "x has %lld rows; at most 2^31-1", (long long)rows);
+        const int threads = static_cast<int>(std::min<int64_t>(kRowThreads, std::max<int64_t>(32, (cols / kVec + 31) / 32 * 32)));
+        if (cols % kVec == 0)
+          per_token_kernel<D, true><<<static_cast<unsigned>(rows), threads, 0, s>>>(xp, smooth, q, sc, cols);
+        else
+          per_token_kernel<D, false><<<static_cast<unsigned>(rows), threads, 0, s>>>(xp, smooth, q, sc, cols);
+        OCT_CUDA_CHECK_LAUNCH("per_token_kernel");
+        return;
+      }
+      case OCT_ACT_DYNAMIC_PER_TENSOR:
+        OCT_CUDA_CHECK(cudaMemsetAsync(sc, 0, sizeof(float), s));
+        tensor_absmax_kernel<D><<<grid_for(n, 256), 256, 0, s>>>(xp, smooth, n, cols, reinterpret_cast<unsigned*>(sc));
+        OCT_CUDA_CHECK_LAUNCH("tensor_absmax_kernel");
+        per_tensor_kernel<D, false><<<grid_for(n, 256), 256, 0, s>>>(xp, smooth, q, sc, n, cols);
+        OCT_CUDA_CHECK_LAUNCH("per_tensor_kernel");
+        finalize_scale_kernel<<<1, 1, 0, s>>>(sc);
+        OCT_CUDA_CHECK_LAUNCH("finalize_scale_kernel");
+        return;
+      case OCT_ACT_STATIC_PER_TENSOR:
+        per_tensor_kernel<D, true><<<grid_for(n, 256), 256, 0, s>>>(xp, smooth, q, sc, n, cols);
+        OCT_CUDA_CHECK_LAUNCH("per_tensor_kernel");
+        return;
+    }
+    fail(OCT_STATUS_INTERNAL, "unexpected activation scheme %d", static_cast<int>(scheme));
+  };
+  if (x.dtype == OCT_DTYPE_FP16)
+    launch(std::integral_constant<oct_dtype_t, OCT_DTYPE_FP16>{});
+  else
+    launch(std::integral_constant<oct_dtype_t, OCT_DTYPE_BF16>{});
+}
+
+}  // namespace octet::cuda
