@@ -13,6 +13,11 @@ namespace cpu {
 void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct_tensor& scales);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out);
+
+// ---- weight-only INT8 (W8A16): out = x * dequant(q, scales)^T (+ bias). `group` is the group
+// size along K (K itself per channel); bias may be null.
+void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
+                int64_t group, const oct_tensor* bias, oct_tensor& out);
 }  // namespace cpu
 
 #ifdef OCTET_WITH_CUDA
@@ -35,6 +40,10 @@ void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct
                      void* stream);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out, void* stream);
+
+// ---- weight-only INT8 (W8A16); see cpu::gemm_w8a16.
+void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
+                int64_t group, const oct_tensor* bias, oct_tensor& out, void* stream);
 }  // namespace cuda
 #endif
 
