@@ -49,12 +49,15 @@ inline Problem make_problem(int64_t m, int64_t n, int64_t k, int64_t group, oct_
   Problem p{m, n, k, group == 0 ? k : group, dtype, bias, {}, {}, {}, {}};
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::uniform_int_distribution<int> qd(-127, 127);
   std::uniform_real_distribution<float> sd(0.5f, 1.5f);
   p.x.resize(static_cast<size_t>(m * k));
   for (auto& v : p.x) v = from_float(dtype, normal(rng));
   p.q.resize(static_cast<size_t>(n * k));
-  for (auto& v : p.q) v = static_cast<int8_t>(qd(rng));
+  for (size_t i = 0; i < p.q.size(); i += 8) {  // 8 int8 in [-127, 127] per draw (fast)
+    uint64_t r = rng();
+    for (size_t j = i; j < i + 8 && j < p.q.size(); ++j, r >>= 8)
+      p.q[j] = static_cast<int8_t>(static_cast<int>(r & 0xff) % 255 - 127);
+  }
   p.s.resize(static_cast<size_t>(n * p.groups()));
   for (auto& v : p.s) v = sd(rng) / 127.0f;  // weights of about unit size
   if (bias) {
@@ -90,7 +93,12 @@ inline int check(const Problem& p, const std::vector<uint16_t>& got, const std::
   const double u = p.dtype == OCT_DTYPE_FP16 ? 0x1p-11 : 0x1p-8;
   const double tiny = p.dtype == OCT_DTYPE_FP16 ? 0x1p-24 : 0x1p-133;
   const double depth = static_cast<double>(p.k / 8 + p.groups() + 16);
-  std::vector<double> w(static_cast<size_t>(p.k)), xr(static_cast<size_t>(p.k));
+  std::vector<double> w(static_cast<size_t>(p.k));
+  std::vector<std::vector<double>> xr;  // the checked rows of x, as doubles
+  for (int64_t m : rows) {
+    xr.emplace_back(static_cast<size_t>(p.k));
+    for (int64_t k = 0; k < p.k; ++k) xr.back()[k] = to_float(p.dtype, p.x[m * p.k + k]);
+  }
   int bad = 0;
   for (size_t i = 0; i < got.size(); ++i) {
     if (!std::isfinite(to_float(p.dtype, got[i]))) {
@@ -104,10 +112,12 @@ inline int check(const Problem& p, const std::vector<uint16_t>& got, const std::
     for (int64_t k = 0; k < p.k; ++k)
       w[k] = static_cast<double>(p.q[n * p.k + k]) * p.s[n * p.groups() + k / p.group];
     const double bias = p.bias ? to_float(p.dtype, p.b[n]) : 0.0;
-    for (int64_t m : rows) {
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const int64_t m = rows[r];
+      const double* xm = xr[r].data();
       double ref = 0.0, mag = 0.0;
       for (int64_t k = 0; k < p.k; ++k) {
-        const double t = static_cast<double>(to_float(p.dtype, p.x[m * p.k + k])) * w[k];
+        const double t = xm[k] * w[k];
         ref += t;
         mag += std::fabs(t);
       }

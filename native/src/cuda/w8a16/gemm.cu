@@ -10,6 +10,7 @@
 // the whole K and the scale is applied in the epilogue; per group, each chunk's mma result is
 // scaled and added to them.
 #include <algorithm>
+#include <atomic>
 
 #include "cuda/common/check.cuh"
 #include "cuda/w8a16/w8a16.cuh"
@@ -202,23 +203,32 @@ __global__ void __launch_bounds__(Tile<WM, WN>::kThreads) gemm_kernel(Problem p)
   }
 }
 
-template <typename T, int WM, int WN>
-void launch(const Problem& p, cudaStream_t stream) {
+template <typename T, int WM, int WN, bool kPerGroup>
+void launch(const Problem& p, int device, cudaStream_t stream) {
   using Cfg = Tile<WM, WN>;
   const dim3 grid(static_cast<unsigned>((p.n + Cfg::BN - 1) / Cfg::BN),
                   static_cast<unsigned>((p.m + Cfg::BM - 1) / Cfg::BM));
   if (grid.y > 65535)
     fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 row tiles", p.m);
-  auto run = [&](auto kernel) {
+  auto kernel = gemm_kernel<T, WM, WN, kPerGroup>;
+  // The shared-memory opt-in is per device; set it once per device, not on every launch.
+  static std::atomic<uint64_t> configured{0};
+  const uint64_t bit = uint64_t(1) << (device & 63);
+  if ((configured.load(std::memory_order_acquire) & bit) == 0) {
     OCT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         Cfg::kSmemBytes));
-    kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
-    OCT_CUDA_CHECK_LAUNCH("w8a16 gemm_kernel");
-  };
+    configured.fetch_or(bit, std::memory_order_release);
+  }
+  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
+  OCT_CUDA_CHECK_LAUNCH("w8a16 gemm_kernel");
+}
+
+template <typename T, int WM, int WN>
+void launch(const Problem& p, int device, cudaStream_t stream) {
   if (p.groups > 1)
-    run(gemm_kernel<T, WM, WN, true>);
+    launch<T, WM, WN, true>(p, device, stream);
   else
-    run(gemm_kernel<T, WM, WN, false>);
+    launch<T, WM, WN, false>(p, device, stream);
 }
 
 // Fraction of the GPU's block slots the last wave leaves busy, one block per SM assumed.
@@ -232,19 +242,19 @@ double wave_efficiency(int64_t blocks, int sm_count) {
 // Tile choice: the largest tile (most reuse per loaded byte) whose grid fills the GPU's SMs to
 // at least 80% in its last wave; else the smallest, which makes the most blocks.
 template <typename T>
-void launch_gemm(const Problem& p, int sm_count, cudaStream_t stream) {
+void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream) {
   auto blocks = [&](int bm, int bn) {
     return static_cast<int64_t>((p.m + bm - 1) / bm) * ((p.n + bn - 1) / bn);
   };
   if (wave_efficiency(blocks(128, 128), sm_count) >= 0.8)
-    launch<T, 2, 4>(p, stream);
+    launch<T, 2, 4>(p, device, stream);
   else if (wave_efficiency(blocks(64, 128), sm_count) >= 0.8)
-    launch<T, 1, 4>(p, stream);
+    launch<T, 1, 4>(p, device, stream);
   else
-    launch<T, 1, 2>(p, stream);
+    launch<T, 1, 2>(p, device, stream);
 }
 
-template void launch_gemm<__half>(const Problem&, int, cudaStream_t);
-template void launch_gemm<__nv_bfloat16>(const Problem&, int, cudaStream_t);
+template void launch_gemm<__half>(const Problem&, int, int, cudaStream_t);
+template void launch_gemm<__nv_bfloat16>(const Problem&, int, int, cudaStream_t);
 
 }  // namespace octet::cuda::w8a16

@@ -34,11 +34,11 @@ void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scal
   auto s = static_cast<cudaStream_t>(stream);
   const bool skinny = p.m <= w8a16::kSkinnyMaxM;
   if (x.dtype == OCT_DTYPE_FP16) {
-    skinny ? w8a16::launch_skinny<__half>(p, sm_count, s)
-           : w8a16::launch_gemm<__half>(p, sm_count, s);
+    skinny ? w8a16::launch_skinny<__half>(p, s)
+           : w8a16::launch_gemm<__half>(p, x.context->device, sm_count, s);
   } else {
-    skinny ? w8a16::launch_skinny<__nv_bfloat16>(p, sm_count, s)
-           : w8a16::launch_gemm<__nv_bfloat16>(p, sm_count, s);
+    skinny ? w8a16::launch_skinny<__nv_bfloat16>(p, s)
+           : w8a16::launch_gemm<__nv_bfloat16>(p, x.context->device, sm_count, s);
   }
 }
 

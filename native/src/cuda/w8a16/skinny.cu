@@ -141,14 +141,14 @@ void launch(const Problem& p, cudaStream_t stream) {
 }  // namespace
 
 template <typename T>
-void launch_skinny(const Problem& p, int /*sm_count*/, cudaStream_t stream) {
+void launch_skinny(const Problem& p, cudaStream_t stream) {
   if (p.m <= 8)
     launch<T, 1>(p, stream);
   else
     launch<T, 2>(p, stream);
 }
 
-template void launch_skinny<__half>(const Problem&, int, cudaStream_t);
-template void launch_skinny<__nv_bfloat16>(const Problem&, int, cudaStream_t);
+template void launch_skinny<__half>(const Problem&, cudaStream_t);
+template void launch_skinny<__nv_bfloat16>(const Problem&, cudaStream_t);
 
 }  // namespace octet::cuda::w8a16

@@ -109,8 +109,9 @@ struct Problem {
 };
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
-template <typename T> void launch_skinny(const Problem& p, int sm_count, cudaStream_t stream);
-template <typename T> void launch_gemm(const Problem& p, int sm_count, cudaStream_t stream);
+template <typename T> void launch_skinny(const Problem& p, cudaStream_t stream);
+template <typename T>
+void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream);
 
 // The M from which the tensor-core GEMM takes over from the skinny kernel.
 constexpr int kSkinnyMaxM = 16;
