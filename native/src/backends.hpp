@@ -17,6 +17,10 @@ void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t gr
 // x [M, K] fp16/bf16 -> xq int8, scales fp32; smooth: fp32 [K] or nullptr (see octet.h).
 void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const float* smooth,
                           oct_tensor& xq, oct_tensor& scales);
+// ---- weight-only INT8 (W8A16): out = x * dequant(q, scales)^T (+ bias). `group` is the group
+// size along K (K itself per channel); bias may be null.
+void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
+                int64_t group, const oct_tensor* bias, oct_tensor& out);
 }  // namespace cpu
 
 #ifdef OCTET_WITH_CUDA
@@ -46,6 +50,10 @@ void stream_begin_capture(const oct_context& context, void* stream);
 void* stream_end_capture(const oct_context& context, void* stream);  // a cudaGraphExec_t
 void graph_launch(const oct_context& context, void* exec, void* stream);
 void graph_destroy(const oct_context& context, void* exec);
+
+// ---- weight-only INT8 (W8A16); see cpu::gemm_w8a16.
+void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
+                int64_t group, const oct_tensor* bias, oct_tensor& out, void* stream);
 }  // namespace cuda
 #endif
 

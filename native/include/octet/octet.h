@@ -229,6 +229,33 @@ typedef enum oct_act_scheme {
 OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t scheme,
                                               oct_tensor_t smooth, oct_tensor_t xq,
                                               oct_tensor_t scales, oct_stream_t stream);
+/* ---------------------------------------------------------------- weight-only INT8 (W8A16) */
+
+/*
+ * Weight-only INT8 linear layer:
+ *   out[m,n] = sum_k x[m,k] * (q[n,k] * w_scale[n, k / group])  (+ bias[n])
+ * accumulated in fp32, rounded once to out's dtype. The int8 weight is dequantized in registers,
+ * never in memory: every product x * q is exact (q is fed to the arithmetic as an exact
+ * fp16/bf16 integer), the fp32 scale multiplies each group's fp32 partial sum (per channel: the
+ * whole dot product), and the only roundings are the fp32 additions and the final one. The order
+ * of the fp32 additions differs between backends (the CPU's is documented in
+ * native/src/cpu/gemm_w8a16.cpp), so results agree within fp32 accumulation error plus one
+ * rounding of the output, not bit for bit; each backend is deterministic run to run.
+ *   x:       [M, K] fp16 or bf16
+ *   q:       [N, K] int8 (as written by oct_quantize_weight)
+ *   w_scale: fp32, [N] (per channel) or [N, G] (per group of K / G consecutive inputs). Group
+ *            sizes: any multiple of 64 that divides K (64, 128, 256, ...); a G that does not
+ *            divide K, or a group size that is not a multiple of 64, is INVALID_ARGUMENT.
+ *   bias:    [N] of x's dtype, or NULL
+ *   out:     [M, N] of x's dtype
+ * Alignment: K % 16 == 0 (else OCT_STATUS_MISALIGNED). M, N and K are at most 2^31 - 1.
+ * NaN/Inf in x, or a NaN scale (a non-finite weight group), give NaN outputs where they reach.
+ * On CUDA (sm_80 or newer): M <= 16 runs a weight-streaming kernel that reads each weight byte
+ * once; larger M a tensor-core GEMM. Both run on `stream`, allocate nothing and never
+ * synchronise (graph-capturable).
+ */
+OCT_API oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale,
+                                    oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream);
 
 #ifdef __cplusplus
 }

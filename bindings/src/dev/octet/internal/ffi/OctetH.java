@@ -1842,5 +1842,70 @@ public class OctetH extends OctetH$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class oct_gemm_w8a16 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_gemm_w8a16");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_gemm_w8a16$descriptor() {
+        return oct_gemm_w8a16.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_gemm_w8a16$handle() {
+        return oct_gemm_w8a16.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_gemm_w8a16$address() {
+        return oct_gemm_w8a16.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static int oct_gemm_w8a16(MemorySegment x, MemorySegment q, MemorySegment w_scale, MemorySegment bias, MemorySegment out, MemorySegment stream) {
+        var mh$ = oct_gemm_w8a16.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_gemm_w8a16", x, q, w_scale, bias, out, stream);
+            }
+            return (int)mh$.invokeExact(x, q, w_scale, bias, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 

@@ -1,0 +1,160 @@
+package dev.octet.quant;
+
+import dev.octet.Context;
+import dev.octet.DType;
+import dev.octet.Shape;
+import dev.octet.Stream;
+import dev.octet.Tensor;
+import dev.octet.internal.Native;
+import dev.octet.internal.ffi.OctetH;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A weight-only INT8 linear layer (W8A16): {@code y = x W'^T + bias}, where W' is the weight
+ * quantized to INT8 per output channel or per group of inputs ({@link QuantizedWeight}) and
+ * dequantized on the fly, in registers, by liboctet's kernels. Activations and outputs are FP16
+ * or BF16; the dot products are accumulated in fp32 and rounded once.
+ *
+ * <pre>{@code
+ * try (WeightOnlyLinear layer = WeightOnlyLinear.quantize(w, bias, 128, stream);
+ *     Tensor y = layer.forward(x, stream)) { ... }
+ * }</pre>
+ *
+ * <p>Owns its quantized weight and its copies of the bias; close it to free them.
+ */
+public final class WeightOnlyLinear implements AutoCloseable {
+  /** The kernels' alignment along K (the input features). */
+  public static final int K_ALIGNMENT = 16;
+
+  /** Per-group scales need a group size that is a multiple of this. */
+  public static final int GROUP_MULTIPLE = 64;
+
+  private final QuantizedWeight weight;
+  private final Tensor biasFp16; // null without bias
+  private final Tensor biasBf16;
+
+  private WeightOnlyLinear(QuantizedWeight weight, Tensor biasFp16, Tensor biasBf16) {
+    this.weight = weight;
+    this.biasFp16 = biasFp16;
+    this.biasBf16 = biasBf16;
+  }
+
+  /**
+   * Quantizes {@code weight} ([N, K] FP32, FP16 or BF16, on the layer's backend) with {@link
+   * QuantizedWeight#quantize(Tensor, int, Stream)}: per output channel when {@code groupSize} is 0,
+   * else per group of {@code groupSize} inputs (a multiple of 64 that divides K). {@code bias} is
+   * null or [N] of a floating dtype (kept as FP16 and BF16 copies, so forward matches either
+   * activation dtype). K must be a multiple of 16. Waits for {@code stream} once, to copy the bias.
+   */
+  public static WeightOnlyLinear quantize(Tensor weight, Tensor bias, int groupSize, Stream stream) {
+    if (weight == null) {
+      throw new IllegalArgumentException("weight is null");
+    }
+    if (weight.shape().rank() != 2) {
+      throw new IllegalArgumentException("weight must be [N, K]; got shape " + weight.shape());
+    }
+    long n = weight.shape().dim(0);
+    long k = weight.shape().dim(1);
+    if (k % K_ALIGNMENT != 0) {
+      throw new IllegalArgumentException(
+          "weight has K = " + k + " input features; the weight-only kernels need a multiple of "
+              + K_ALIGNMENT);
+    }
+    if (groupSize != 0 && (groupSize < 0 || groupSize % GROUP_MULTIPLE != 0 || k % groupSize != 0)) {
+      throw new IllegalArgumentException(
+          "groupSize is " + groupSize + "; it must be 0 (per channel) or a multiple of "
+              + GROUP_MULTIPLE + " that divides K = " + k);
+    }
+    if (bias != null) {
+      if (bias.shape().rank() != 1 || bias.shape().dim(0) != n || !bias.dtype().isFloating()) {
+        throw new IllegalArgumentException(
+            "bias must be a floating [" + n + "] tensor; got " + bias);
+      }
+      if (bias.context() != weight.context()) {
+        throw new IllegalArgumentException("bias and weight belong to different contexts");
+      }
+    }
+    QuantizedWeight q = QuantizedWeight.quantize(weight, groupSize, stream);
+    Tensor b16 = null;
+    try {
+      if (bias == null) {
+        return new WeightOnlyLinear(q, null, null);
+      }
+      if (stream != null) {
+        stream.synchronize();
+      }
+      float[] b = bias.toFloatArray();
+      Context ctx = weight.context();
+      b16 = ctx.upload(b, DType.FP16, Shape.of(n));
+      return new WeightOnlyLinear(q, b16, ctx.upload(b, DType.BF16, Shape.of(n)));
+    } catch (RuntimeException e) {
+      q.close();
+      if (b16 != null) {
+        b16.close();
+      }
+      throw e;
+    }
+  }
+
+  /** y = x W'^T + bias for x [M, K] FP16 or BF16: a new [M, N] tensor of x's dtype. */
+  public Tensor forward(Tensor x, Stream stream) {
+    if (x == null) {
+      throw new IllegalArgumentException("x is null");
+    }
+    Tensor out = x.context().allocate(x.dtype(), Shape.of(x.shape().dim(0), outFeatures()));
+    try {
+      forwardInto(x, out, stream);
+      return out;
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
+  }
+
+  /**
+   * As {@link #forward}, into a caller-owned [M, N] {@code out} of x's dtype: no allocation and no
+   * synchronisation, so it can be captured in a CUDA graph.
+   */
+  public void forwardInto(Tensor x, Tensor out, Stream stream) {
+    if (x == null) {
+      throw new IllegalArgumentException("x is null");
+    }
+    if (out == null) {
+      throw new IllegalArgumentException("out is null");
+    }
+    Tensor bias = x.dtype() == DType.BF16 ? biasBf16 : biasFp16;
+    Native.check(
+        OctetH.oct_gemm_w8a16(
+            x.nativeHandle(), weight.values().nativeHandle(), weight.scales().nativeHandle(),
+            bias == null ? MemorySegment.NULL : bias.nativeHandle(), out.nativeHandle(),
+            Stream.nativeHandle(stream)),
+        "oct_gemm_w8a16");
+  }
+
+  /** The quantized weight (owned by the layer). */
+  public QuantizedWeight weight() {
+    return weight;
+  }
+
+  public boolean hasBias() {
+    return biasFp16 != null;
+  }
+
+  public long inFeatures() {
+    return weight.inFeatures();
+  }
+
+  public long outFeatures() {
+    return weight.outFeatures();
+  }
+
+  /** Frees the quantized weight and the bias copies; idempotent. */
+  @Override
+  public void close() {
+    weight.close();
+    if (biasFp16 != null) {
+      biasFp16.close();
+      biasBf16.close();
+    }
+  }
+}

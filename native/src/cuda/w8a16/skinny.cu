@@ -1,0 +1,154 @@
+// W8A16 for small M (decode: M = 1..16): a memory-bound kernel that streams every int8 weight
+// byte from HBM exactly once.
+//
+// A block owns 16 output features (weight rows) and all of K; its 8 warps split K by 64-wide
+// chunks (warp w takes chunks w, w + 8, ...). Per chunk a lane loads 16 int8 of weight row g and
+// of row g + 8 (16-byte loads that skip L1) and 16 halves of activation row g (and g + 8 for
+// M > 8; these hit L1/L2: x is small and every block reads it), converts the int8 to exact
+// fp16/bf16 in registers and runs four mma.sync.m16n8k16 with the weight as the 16-row A operand
+// and the tokens as the 8-column B operand (see w8a16.cuh for the K permutation that makes the
+// loads contiguous). Each lane keeps several chunks' loads in flight. The 8 warps' fp32 partial
+// sums meet in shared memory and are added in a fixed order: results are deterministic, with no
+// atomics and no workspace.
+#include "cuda/common/check.cuh"
+#include "cuda/w8a16/w8a16.cuh"
+
+namespace octet::cuda::w8a16 {
+namespace {
+
+constexpr int kWarps = 8;  // warps splitting K within a block
+constexpr int kRows = 16;  // weight rows per block
+
+__device__ __forceinline__ void load_weights(uint32_t (&r)[4], const int8_t* p) {
+  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+      : "l"(p));
+}
+
+__device__ __forceinline__ void load_acts(uint32_t (&r)[4], const void* p) {
+  const uint4 v = __ldg(static_cast<const uint4*>(p));
+  r[0] = v.x, r[1] = v.y, r[2] = v.z, r[3] = v.w;
+}
+
+// NT: 8-token column tiles (M <= 8 NT). kPerGroup: scales [N, groups] with group % 64 == 0.
+template <typename T, int NT, bool kPerGroup>
+__global__ void __launch_bounds__(kWarps * 32) skinny_kernel(Problem p) {
+  constexpr int U = 4 / NT;  // chunks whose loads are in flight together
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int row0 = blockIdx.x * kRows;
+  const int n_lo = row0 + g, n_hi = row0 + g + 8;
+  const bool ok_lo = n_lo < p.n, ok_hi = n_hi < p.n;
+  const int8_t* q_lo = p.q + static_cast<int64_t>(ok_lo ? n_lo : 0) * p.k + 16 * t;
+  const int8_t* q_hi = p.q + static_cast<int64_t>(ok_hi ? n_hi : 0) * p.k + 16 * t;
+  const T* x = static_cast<const T*>(p.x);
+  const int chunks = (p.k + kChunk - 1) / kChunk;
+
+  float acc[NT][4];
+#pragma unroll
+  for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) acc[nt][i] = 0.0f;
+
+  for (int c0 = warp; c0 < chunks; c0 += kWarps * U) {
+    uint32_t wl[U][4], wh[U][4], xa[U][NT][8];
+    float sl[U], sh[U];
+    // Issue every load of the U chunks before the first use.
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      const int c = c0 + u * kWarps;
+      const int k = c * kChunk + 16 * t;
+      const bool kin = c < chunks && k < p.k;  // K % 16 == 0: a lane's 16 inputs are all in or out
+#pragma unroll
+      for (int i = 0; i < 4; ++i) wl[u][i] = wh[u][i] = 0u;
+      if (kin && ok_lo) load_weights(wl[u], q_lo + c * kChunk);
+      if (kin && ok_hi) load_weights(wh[u], q_hi + c * kChunk);
+      if constexpr (kPerGroup) {
+        const int grp = (c * kChunk) / p.group_size;
+        sl[u] = (c < chunks && ok_lo) ? __ldg(p.scales + static_cast<int64_t>(n_lo) * p.groups + grp) : 0.0f;
+        sh[u] = (c < chunks && ok_hi) ? __ldg(p.scales + static_cast<int64_t>(n_hi) * p.groups + grp) : 0.0f;
+      }
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt) {
+        const int m = nt * 8 + g;
+#pragma unroll
+        for (int i = 0; i < 8; ++i) xa[u][nt][i] = 0u;
+        if (kin && m < p.m) {
+          const T* xp = x + static_cast<int64_t>(m) * p.k + k;
+          load_acts(*reinterpret_cast<uint32_t(*)[4]>(&xa[u][nt][0]), xp);
+          load_acts(*reinterpret_cast<uint32_t(*)[4]>(&xa[u][nt][4]), xp + 8);
+        }
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      float part[NT][4];
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) part[nt][i] = 0.0f;
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        uint32_t a[4];  // a0a1: row g, a2a3: row g + 8, a4a5 / a6a7: their second k pair
+        Int8x4<T>::convert(wl[u][j], a[0], a[2]);
+        Int8x4<T>::convert(wh[u][j], a[1], a[3]);
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt)
+          Mma<T>::run(kPerGroup ? part[nt] : acc[nt], a, xa[u][nt][2 * j], xa[u][nt][2 * j + 1]);
+      }
+      if constexpr (kPerGroup) {
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt) {
+          acc[nt][0] = fmaf(sl[u], part[nt][0], acc[nt][0]);
+          acc[nt][1] = fmaf(sl[u], part[nt][1], acc[nt][1]);
+          acc[nt][2] = fmaf(sh[u], part[nt][2], acc[nt][2]);
+          acc[nt][3] = fmaf(sh[u], part[nt][3], acc[nt][3]);
+        }
+      }
+    }
+  }
+
+  // Deterministic reduction over the warps, then scale, bias and the one rounding.
+  __shared__ float red[kWarps][NT * 4][32];
+#pragma unroll
+  for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) red[warp][nt * 4 + i][lane] = acc[nt][i];
+  __syncthreads();
+  for (int idx = threadIdx.x; idx < NT * 4 * 32; idx += blockDim.x) {
+    const int r = idx >> 5, l = idx & 31, nt = r >> 2, i = r & 3;
+    const int n = row0 + (l >> 2) + (i >= 2 ? 8 : 0);
+    const int m = nt * 8 + 2 * (l & 3) + (i & 1);
+    if (n >= p.n || m >= p.m) continue;
+    float v = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) v += red[w][r][l];
+    if constexpr (!kPerGroup) v *= p.scales[n];
+    if (p.bias != nullptr) v += from_in<T>(static_cast<const T*>(p.bias)[n]);
+    static_cast<T*>(p.out)[static_cast<int64_t>(m) * p.n + n] = to_out<T>(v);
+  }
+}
+
+template <typename T, int NT>
+void launch(const Problem& p, cudaStream_t stream) {
+  const unsigned blocks = static_cast<unsigned>((p.n + kRows - 1) / kRows);
+  if (p.groups > 1)
+    skinny_kernel<T, NT, true><<<blocks, kWarps * 32, 0, stream>>>(p);
+  else
+    skinny_kernel<T, NT, false><<<blocks, kWarps * 32, 0, stream>>>(p);
+  OCT_CUDA_CHECK_LAUNCH("w8a16 skinny_kernel");
+}
+
+}  // namespace
+
+template <typename T>
+void launch_skinny(const Problem& p, cudaStream_t stream) {
+  if (p.m <= 8)
+    launch<T, 1>(p, stream);
+  else
+    launch<T, 2>(p, stream);
+}
+
+template void launch_skinny<__half>(const Problem&, cudaStream_t);
+template void launch_skinny<__nv_bfloat16>(const Problem&, cudaStream_t);
+
+}  // namespace octet::cuda::w8a16
