@@ -27,6 +27,10 @@ public final class TensorStats {
     return m;
   }
 
+  public static float[] rowAbsmax(Tensor x, Stream stream) {
+    throw new UnsupportedOperationException();
+  }
+
   /** {min, max} over the tensor; both NaN when it holds a NaN. */
   public static float[] minMax(Tensor x, Stream stream) {
     return ReferenceStats.minMax(x.toFloatArray());
