@@ -13,6 +13,11 @@ namespace cpu {
 void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct_tensor& scales);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out);
+
+// ---- tensor statistics (api/stats.cpp): x viewed as [rows, cols]; out as validated there.
+void tensor_absmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out);
+void tensor_minmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out);
+void tensor_histogram(const oct_tensor& x, float lo, float inv, bool absolute, oct_tensor& counts);
 }  // namespace cpu
 
 #ifdef OCTET_WITH_CUDA
@@ -35,6 +40,12 @@ void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct
                      void* stream);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out, void* stream);
+
+// ---- tensor statistics (api/stats.cpp)
+void tensor_absmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out, void* stream);
+void tensor_minmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out, void* stream);
+void tensor_histogram(const oct_tensor& x, float lo, float inv, bool absolute, oct_tensor& counts,
+                      void* stream);
 }  // namespace cuda
 #endif
 
