@@ -21,6 +21,10 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
 // size along K (K itself per channel); bias may be null.
 void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
                 int64_t group, const oct_tensor* bias, oct_tensor& out);
+// ---- tensor statistics (api/stats.cpp): x viewed as [rows, cols]; out as validated there.
+void tensor_absmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out);
+void tensor_minmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out);
+void tensor_histogram(const oct_tensor& x, float lo, float inv, bool absolute, oct_tensor& counts);
 }  // namespace cpu
 
 #ifdef OCTET_WITH_CUDA
@@ -54,6 +58,12 @@ void graph_destroy(const oct_context& context, void* exec);
 // ---- weight-only INT8 (W8A16); see cpu::gemm_w8a16.
 void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
                 int64_t group, const oct_tensor* bias, oct_tensor& out, void* stream);
+
+// ---- tensor statistics (api/stats.cpp)
+void tensor_absmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out, void* stream);
+void tensor_minmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out, void* stream);
+void tensor_histogram(const oct_tensor& x, float lo, float inv, bool absolute, oct_tensor& counts,
+                      void* stream);
 }  // namespace cuda
 #endif
 

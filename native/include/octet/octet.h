@@ -256,6 +256,47 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
  */
 OCT_API oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale,
                                     oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream);
+/* ---------------------------------------------------------------- tensor statistics */
+
+/*
+ * Statistics for calibration and outlier analysis, computed where the tensor lives, so that only
+ * the (small) results travel. x is a floating tensor (fp32, fp16 or bf16) of any rank, seen as a
+ * matrix [R, C]: C its last dimension, R = numel / C. The results are bit-identical on every
+ * backend (dev.octet.reference.ReferenceStats is the Java definition).
+ */
+typedef enum oct_reduce {
+  OCT_REDUCE_ALL = 0,    /* one result for the whole tensor */
+  OCT_REDUCE_ROWS = 1,   /* one result per row (per token): R results */
+  OCT_REDUCE_COLUMNS = 2 /* one result per column (per channel): C results */
+} oct_reduce_t;
+
+/*
+ * out[i] = max |x| over the reduced elements: fp32 [1] (ALL), [R] (ROWS) or [C] (COLUMNS). A NaN
+ * among them makes the result NaN; +-Inf gives +Inf. The output is written in full by the call.
+ */
+OCT_API oct_status_t oct_tensor_absmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out,
+                                       oct_stream_t stream);
+
+/*
+ * out[i, 0] = min x, out[i, 1] = max x over the reduced elements (-0 orders below +0): fp32
+ * [1, 2] or [2] (ALL), [R, 2] (ROWS) or [C, 2] (COLUMNS). A NaN among them makes both NaN.
+ */
+OCT_API oct_status_t oct_tensor_minmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out,
+                                       oct_stream_t stream);
+
+#define OCT_HISTOGRAM_MAX_BINS 8192
+
+/*
+ * A histogram of x (absolute == 0) or of |x| (absolute != 0) over [lo, hi) in B equal bins, B =
+ * the length of `counts` (int32 [B], 1 <= B <= OCT_HISTOGRAM_MAX_BINS), which the call zeroes and
+ * fills. With inv = (float)B / (hi - lo) and t = (v - lo) * inv, each operation in fp32 with
+ * round-to-nearest-even, v is counted in bin (int)t clamped to [0, B - 1]: values below lo land in
+ * bin 0, values at or above hi (and +-Inf) in bin B - 1; NaN is not counted. With lo = 0 and
+ * power-of-two hi and B, every bin index is exact. lo and hi must be finite with lo < hi and inv
+ * finite and positive; x may hold at most 2^31 - 1 elements (so that no count overflows).
+ */
+OCT_API oct_status_t oct_tensor_histogram(oct_tensor_t x, float lo, float hi, int32_t absolute,
+                                          oct_tensor_t counts, oct_stream_t stream);
 
 #ifdef __cplusplus
 }

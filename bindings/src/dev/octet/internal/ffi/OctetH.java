@@ -68,6 +68,15 @@ public class OctetH extends OctetH$shared {
     public static int OCT_DEVICE_NAME_CAPACITY() {
         return OCT_DEVICE_NAME_CAPACITY;
     }
+    private static final int OCT_HISTOGRAM_MAX_BINS = (int)8192L;
+    /**
+     * {@snippet lang=c :
+     * #define OCT_HISTOGRAM_MAX_BINS 8192
+     * }
+     */
+    public static int OCT_HISTOGRAM_MAX_BINS() {
+        return OCT_HISTOGRAM_MAX_BINS;
+    }
     private static final int OCT_STATUS_SUCCESS = (int)0L;
     /**
      * {@snippet lang=c :
@@ -1901,6 +1910,224 @@ public class OctetH extends OctetH$shared {
                 traceDowncall("oct_gemm_w8a16", x, q, w_scale, bias, out, stream);
             }
             return (int)mh$.invokeExact(x, q, w_scale, bias, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int OCT_REDUCE_ALL = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum oct_reduce.OCT_REDUCE_ALL = 0
+     * }
+     */
+    public static int OCT_REDUCE_ALL() {
+        return OCT_REDUCE_ALL;
+    }
+    private static final int OCT_REDUCE_ROWS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum oct_reduce.OCT_REDUCE_ROWS = 1
+     * }
+     */
+    public static int OCT_REDUCE_ROWS() {
+        return OCT_REDUCE_ROWS;
+    }
+    private static final int OCT_REDUCE_COLUMNS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum oct_reduce.OCT_REDUCE_COLUMNS = 2
+     * }
+     */
+    public static int OCT_REDUCE_COLUMNS() {
+        return OCT_REDUCE_COLUMNS;
+    }
+
+    private static class oct_tensor_absmax {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_tensor_absmax");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_absmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_tensor_absmax$descriptor() {
+        return oct_tensor_absmax.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_absmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_tensor_absmax$handle() {
+        return oct_tensor_absmax.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_absmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_tensor_absmax$address() {
+        return oct_tensor_absmax.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_absmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static int oct_tensor_absmax(MemorySegment x, int reduce, MemorySegment out, MemorySegment stream) {
+        var mh$ = oct_tensor_absmax.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_tensor_absmax", x, reduce, out, stream);
+            }
+            return (int)mh$.invokeExact(x, reduce, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_tensor_minmax {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_tensor_minmax");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_minmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_tensor_minmax$descriptor() {
+        return oct_tensor_minmax.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_minmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_tensor_minmax$handle() {
+        return oct_tensor_minmax.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_minmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_tensor_minmax$address() {
+        return oct_tensor_minmax.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_minmax(oct_tensor_t x, oct_reduce_t reduce, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static int oct_tensor_minmax(MemorySegment x, int reduce, MemorySegment out, MemorySegment stream) {
+        var mh$ = oct_tensor_minmax.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_tensor_minmax", x, reduce, out, stream);
+            }
+            return (int)mh$.invokeExact(x, reduce, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_tensor_histogram {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_FLOAT,
+            OctetH.C_FLOAT,
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_tensor_histogram");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_histogram(oct_tensor_t x, float lo, float hi, int32_t absolute, oct_tensor_t counts, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_tensor_histogram$descriptor() {
+        return oct_tensor_histogram.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_histogram(oct_tensor_t x, float lo, float hi, int32_t absolute, oct_tensor_t counts, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_tensor_histogram$handle() {
+        return oct_tensor_histogram.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_histogram(oct_tensor_t x, float lo, float hi, int32_t absolute, oct_tensor_t counts, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_tensor_histogram$address() {
+        return oct_tensor_histogram.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_histogram(oct_tensor_t x, float lo, float hi, int32_t absolute, oct_tensor_t counts, oct_stream_t stream)
+     * }
+     */
+    public static int oct_tensor_histogram(MemorySegment x, float lo, float hi, int absolute, MemorySegment counts, MemorySegment stream) {
+        var mh$ = oct_tensor_histogram.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_tensor_histogram", x, lo, hi, absolute, counts, stream);
+            }
+            return (int)mh$.invokeExact(x, lo, hi, absolute, counts, stream);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

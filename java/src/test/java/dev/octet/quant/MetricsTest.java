@@ -20,6 +20,21 @@ class MetricsTest {
   }
 
   @Test
+  void outliersAndAccumulationMatchHandComputedValues() {
+    assertEquals(2, Metrics.outlierCount(new float[] {3, -4, 0.5f, 2}, 2.5));
+    assertEquals(1, Metrics.outlierCount(new float[] {Float.NaN, 1}, 2.5)); // NaN counts
+    Metrics.Accumulator a = new Metrics.Accumulator(3.5);
+    a.add(new float[] {3, 4}, new float[] {3, 4}).add(new float[] {0, 0}, new float[] {1, -1});
+    assertEquals(4, a.count());
+    assertEquals(1, a.outliers()); // |4| > 3.5
+    assertEquals(Metrics.mse(ref, y), a.mse(), 0);
+    assertEquals(Metrics.sqnrDb(ref, y), a.sqnrDb(), 0);
+    assertEquals(Metrics.cosineSimilarity(ref, y), a.cosineSimilarity(), 0);
+    assertEquals(1.0, a.maxAbsError());
+    assertThrows(IllegalStateException.class, () -> new Metrics.Accumulator(1).mse());
+  }
+
+  @Test
   void mismatchedLengthsAreRejected() {
     assertThrows(IllegalArgumentException.class, () -> Metrics.mse(ref, new float[3]));
     assertThrows(IllegalArgumentException.class, () -> Metrics.sqnrDb(new float[0], new float[0]));
