@@ -151,6 +151,12 @@ OCT_API oct_status_t oct_tensor_create(oct_context_t context, oct_dtype_t dtype,
 OCT_API oct_status_t oct_tensor_destroy(oct_tensor_t tensor);
 OCT_API oct_status_t oct_tensor_describe(oct_tensor_t tensor, oct_tensor_desc_t* out);
 
+/* A view of `base`: the numel(shape) consecutive elements starting at element `offset` (row-major
+ * order), with base's dtype and the given shape. No copy; the view keeps base's memory alive
+ * until both are destroyed (destroy each). Typical use: the first M rows of a workspace. */
+OCT_API oct_status_t oct_tensor_view(oct_tensor_t base, int32_t rank, const int64_t* shape,
+                                     int64_t offset, oct_tensor_t* out);
+
 /* Copies nbytes (== the tensor's nbytes) from host memory into the tensor. Enqueued on `stream`
  * (NULL: default), then waits for the stream, so `src` may be reused on return. */
 OCT_API oct_status_t oct_tensor_copy_from_host(oct_tensor_t dst, const void* src, int64_t nbytes,

@@ -45,6 +45,28 @@ namespace {
 void retain(oct_context* c) { c->refs.fetch_add(1); }
 void release(oct_context* c) { octet::api::release_context(c); }
 
+// Drops one reference to an owning tensor; frees its memory (and its context reference) with
+// the last one.
+void release_tensor(oct_tensor* t) {
+  if (t->refs.fetch_sub(1) != 1) return;
+  oct_context* c = t->context;
+  void* data = t->data;
+  delete t;
+  if (c->backend == OCT_BACKEND_CPU) {
+    std::free(data);
+  } else {
+#ifdef OCTET_WITH_CUDA
+    try {
+      cuda::free_device(*c, data);
+    } catch (...) {
+      release(c);
+      throw;
+    }
+#endif
+  }
+  release(c);
+}
+
 }  // namespace
 
 extern "C" {
@@ -268,22 +290,46 @@ OCT_API oct_status_t oct_tensor_create(oct_context_t context, oct_dtype_t dtype,
 OCT_API oct_status_t oct_tensor_destroy(oct_tensor_t tensor) {
   return guarded("oct_tensor_destroy", [&] {
     if (tensor == nullptr) return;
-    oct_context* c = tensor->context;
-    void* data = tensor->data;
-    delete tensor;
-    if (c->backend == OCT_BACKEND_CPU) {
-      std::free(data);
-    } else {
-#ifdef OCTET_WITH_CUDA
-      try {
-        cuda::free_device(*c, data);
-      } catch (...) {
-        release(c);
-        throw;
-      }
-#endif
+    oct_tensor* owner = tensor->base;
+    if (owner != nullptr) delete tensor;  // a view: drop its hold on the owner
+    else owner = tensor;
+    release_tensor(owner);
+  });
+}
+
+OCT_API oct_status_t oct_tensor_view(oct_tensor_t base, int32_t rank, const int64_t* shape,
+                                     int64_t offset, oct_tensor_t* out) {
+  return guarded("oct_tensor_view", [&] {
+    require(out != nullptr, "argument 'out' is NULL");
+    *out = nullptr;
+    const oct_tensor& b = api::tensor_arg(base, "base");
+    require(rank >= 1 && rank <= OCT_MAX_RANK, "argument 'rank' is %d; must be 1..%d", rank,
+            OCT_MAX_RANK);
+    require(shape != nullptr, "argument 'shape' is NULL");
+    int64_t numel = 1;
+    for (int i = 0; i < rank; ++i) {
+      require(shape[i] >= 1, "argument 'shape[%d]' is %lld; extents must be >= 1", i,
+              (long long)shape[i]);
+      require(numel <= b.numel / shape[i],
+              "argument 'shape' has more elements than argument 'base' %s",
+              api::shape_string(b).c_str());
+      numel *= shape[i];
     }
-    release(c);
+    require(offset >= 0 && offset <= b.numel - numel,
+            "argument 'offset' is %lld; a view of %lld elements must start in [0, %lld]",
+            (long long)offset, (long long)numel, (long long)(b.numel - numel));
+    oct_tensor* owner = b.base != nullptr ? b.base : base;
+    auto* v = new oct_tensor{};
+    v->context = b.context;
+    v->base = owner;
+    v->dtype = b.dtype;
+    v->rank = rank;
+    for (int i = 0; i < OCT_MAX_RANK; ++i) v->shape[i] = i < rank ? shape[i] : 1;
+    v->numel = numel;
+    v->nbytes = numel * dtype_size(b.dtype);
+    v->data = static_cast<char*>(b.data) + offset * dtype_size(b.dtype);
+    owner->refs.fetch_add(1);
+    *out = v;
   });
 }
 

@@ -23,14 +23,17 @@ struct oct_graph {
   void* exec;  // cudaGraphExec_t
 };
 
+// A tensor owns its memory, or views part of another's (`base`, which it keeps alive).
 struct oct_tensor {
   oct_context* context;
+  oct_tensor* base;  // the owner of the memory for a view; nullptr for an owner
   oct_dtype_t dtype;
   int32_t rank;
   int64_t shape[OCT_MAX_RANK];
   int64_t numel;
   int64_t nbytes;
   void* data;
+  std::atomic<int64_t> refs{1};  // an owner's: the caller's reference + one per live view
 };
 
 namespace octet {

@@ -1259,6 +1259,70 @@ public class OctetH extends OctetH$shared {
         }
     }
 
+    private static class oct_tensor_view {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_LONG,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_tensor_view");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_view(oct_tensor_t base, int32_t rank, const int64_t *shape, int64_t offset, oct_tensor_t *out)
+     * }
+     */
+    public static FunctionDescriptor oct_tensor_view$descriptor() {
+        return oct_tensor_view.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_view(oct_tensor_t base, int32_t rank, const int64_t *shape, int64_t offset, oct_tensor_t *out)
+     * }
+     */
+    public static MethodHandle oct_tensor_view$handle() {
+        return oct_tensor_view.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_view(oct_tensor_t base, int32_t rank, const int64_t *shape, int64_t offset, oct_tensor_t *out)
+     * }
+     */
+    public static MemorySegment oct_tensor_view$address() {
+        return oct_tensor_view.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_tensor_view(oct_tensor_t base, int32_t rank, const int64_t *shape, int64_t offset, oct_tensor_t *out)
+     * }
+     */
+    public static int oct_tensor_view(MemorySegment base, int rank, MemorySegment shape, long offset, MemorySegment out) {
+        var mh$ = oct_tensor_view.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_tensor_view", base, rank, shape, offset, out);
+            }
+            return (int)mh$.invokeExact(base, rank, shape, offset, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class oct_tensor_copy_from_host {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             OctetH.C_INT,

@@ -19,6 +19,14 @@ public final class Tensor implements AutoCloseable {
   private final Shape shape;
   private final Handle handle;
 
+  private Tensor(Context context, DType dtype, Shape shape, MemorySegment pointer, String what) {
+    this.context = context;
+    this.dtype = dtype;
+    this.shape = shape;
+    this.handle =
+        new Handle(pointer, what, ptr -> Native.check(OctetH.oct_tensor_destroy(ptr), "oct_tensor_destroy"));
+  }
+
   Tensor(Context context, DType dtype, Shape shape) {
     if (dtype == null) {
       throw new IllegalArgumentException("dtype is null");
@@ -68,6 +76,34 @@ public final class Tensor implements AutoCloseable {
 
   public long byteSize() {
     return shape.numel() * dtype.byteSize();
+  }
+
+  /**
+   * A view of {@code shape.numel()} consecutive elements of this tensor starting at element
+   * {@code offset}, with this dtype: no copy. The view keeps the memory alive; close both. Typical
+   * use: the first M rows of a workspace.
+   */
+  public Tensor view(Shape shape, long offset) {
+    if (shape == null) {
+      throw new IllegalArgumentException("shape is null");
+    }
+    MemorySegment p;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment dims = arena.allocateFrom(ValueLayout.JAVA_LONG, shape.dims());
+      p =
+          Native.outPointer(
+              "oct_tensor_view",
+              out -> OctetH.oct_tensor_view(handle.get(), shape.rank(), dims, offset, out));
+    }
+    return new Tensor(
+        context, dtype, shape, p, "Tensor(" + dtype + shape + " view at " + offset + " of " + this + ")");
+  }
+
+  /** A view of rows [0, rows) of this tensor along its first dimension. */
+  public Tensor firstRows(long rows) {
+    long[] d = shape.dims();
+    d[0] = rows;
+    return view(Shape.of(d), 0);
   }
 
   /**
