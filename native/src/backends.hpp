@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "common/gemm_s8.hpp"
 #include "common/objects.hpp"
 
 namespace octet {
@@ -35,6 +36,17 @@ void quantize_weight(const oct_tensor& weight, int64_t group, oct_tensor& q, oct
                      void* stream);
 void dequantize_weight(const oct_tensor& q, const oct_tensor& scales, int64_t group,
                        oct_tensor& out, void* stream);
+}  // namespace cuda
+#endif
+
+// ---- int8 GEMM (api/gemm_s8.cpp; cpu/gemm_s8.cpp; cuda/int8_gemm/)
+namespace cpu {
+void gemm_s8(const GemmS8Problem& p);
+}  // namespace cpu
+#ifdef OCTET_WITH_CUDA
+namespace cuda {
+// Picks a kernel by the device's architecture, the shape's alignment and M; enqueues on `stream`.
+void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream);
 }  // namespace cuda
 #endif
 
