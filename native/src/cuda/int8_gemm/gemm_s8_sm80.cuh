@@ -17,12 +17,15 @@
 
 #include <type_traits>
 
+// Order matters: the 2.x visitor headers expect the GEMM and conversion headers before them.
 #include "cute/tensor.hpp"
 #include "cutlass/cutlass.h"
-#include "cutlass/epilogue/threadblock/fusion/visitors.hpp"
+#include "cutlass/gemm_coord.h"
+#include "cutlass/numeric_conversion.h"
 #include "cutlass/gemm/device/gemm_universal_adapter.h"
-#include "cutlass/gemm/kernel/default_gemm_universal_with_visitor.h"
 #include "cutlass/gemm/threadblock/threadblock_swizzle.h"
+#include "cutlass/epilogue/threadblock/fusion/visitors.hpp"
+#include "cutlass/gemm/kernel/default_gemm_universal_with_visitor.h"
 
 #include "cuda/common/check.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
