@@ -40,7 +40,10 @@ namespace int8_gemm {
 
 bool tensor_core_aligned(const GemmS8Problem& p) {
   auto aligned16 = [](const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; };
-  return p.k % 16 == 0 && p.n % 8 == 0 && aligned16(p.a) && aligned16(p.b) && aligned16(p.out);
+  // The epilogue's vector loads of b_scale and bias need them aligned too (whole allocations
+  // always are; checked so that a future view API cannot break it silently).
+  return p.k % 16 == 0 && p.n % 8 == 0 && aligned16(p.a) && aligned16(p.b) && aligned16(p.out) &&
+         aligned16(p.b_scale) && aligned16(p.bias);
 }
 
 }  // namespace int8_gemm
