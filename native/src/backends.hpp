@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "common/gemm_s8.hpp"
 #include "common/objects.hpp"
 
 namespace octet {
@@ -64,6 +65,17 @@ void tensor_absmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out, vo
 void tensor_minmax(const oct_tensor& x, oct_reduce_t reduce, oct_tensor& out, void* stream);
 void tensor_histogram(const oct_tensor& x, float lo, float inv, bool absolute, oct_tensor& counts,
                       void* stream);
+}  // namespace cuda
+#endif
+
+// ---- int8 GEMM (api/gemm_s8.cpp; cpu/gemm_s8.cpp; cuda/int8_gemm/)
+namespace cpu {
+void gemm_s8(const GemmS8Problem& p);
+}  // namespace cpu
+#ifdef OCTET_WITH_CUDA
+namespace cuda {
+// Picks a kernel by the device's architecture, the shape's alignment and M; enqueues on `stream`.
+void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream);
 }  // namespace cuda
 #endif
 

@@ -303,6 +303,39 @@ OCT_API oct_status_t oct_tensor_minmax(oct_tensor_t x, oct_reduce_t reduce, oct_
  */
 OCT_API oct_status_t oct_tensor_histogram(oct_tensor_t x, float lo, float hi, int32_t absolute,
                                           oct_tensor_t counts, oct_stream_t stream);
+/* ---------------------------------------------------------------- int8 GEMM */
+
+/*
+ * INT8 GEMM with int32 accumulation and a fused dequantizing epilogue:
+ *   acc[m,n] = sum_k a[m,k] * b[n,k]                         (exact, int32)
+ *   out[m,n] = (float)acc[m,n] * a_scale[m|0] * b_scale[n|0] (+ (float)bias[n])   in fp32,
+ *              rounded once to out's dtype (fp16 or bf16)
+ * a: [M, K] int8 row-major (quantized activations); b: [N, K] int8 row-major, i.e. K-major
+ * (the weight layout of oct_quantize_weight); a_scale: fp32 [M] (per token) or [1] (per tensor);
+ * b_scale: fp32 [N] (per channel) or [1] (per tensor); bias: [N] of out's dtype, or NULL;
+ * out: [M, N] fp16 or bf16. Raw mode: out int32 [M, N] receives acc; a_scale, b_scale and bias
+ * must then be NULL.
+ *
+ * The epilogue, exactly (every backend; IEEE fp32, round to nearest even):
+ *   t   = (float)acc[m,n] * b_scale[n|0]           (int32 -> fp32 conversion rounds; one product)
+ *   y   = fmaf(a_scale[m|0], t, bias[n])            (one fused multiply-add; bias 0 when NULL)
+ *   out = y rounded to nearest even into fp16/bf16 (fp16 overflows to +-Inf)
+ * (M = 1 makes a_scale [1] both per token and per tensor: the same thing.)
+ *
+ * Limits and alignment:
+ * - K <= 131071, so that the int32 accumulation cannot overflow (|acc| <= K * 128 * 128);
+ *   larger K is OCT_STATUS_NOT_SUPPORTED.
+ * - Any M, N, K >= 1 is supported on every backend. On CUDA the tensor-core kernels (CUTLASS:
+ *   TMA + wgmma on sm_90, mma.sync on sm_80/sm_86/sm_89) need K % 16 == 0 and N % 8 == 0
+ *   (16-byte aligned rows of a, b and out); a shape outside these rules, a GPU without a
+ *   tensor-core kernel for it, or a library built without CUTLASS runs a portable tiled CUDA
+ *   kernel instead: the same results, several times slower. Pad K and N to use the fast path.
+ * - The CPU backend runs to completion before returning; CUDA launches on `stream` (NULL: the
+ *   context's default stream) without allocating or synchronising (capturable in a CUDA graph).
+ */
+OCT_API oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_scale,
+                                 oct_tensor_t b_scale, oct_tensor_t bias, oct_tensor_t out,
+                                 oct_stream_t stream);
 
 #ifdef __cplusplus
 }

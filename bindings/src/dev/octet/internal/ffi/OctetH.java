@@ -2198,5 +2198,71 @@ public class OctetH extends OctetH$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class oct_gemm_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_gemm_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_scale, oct_tensor_t b_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_gemm_s8$descriptor() {
+        return oct_gemm_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_scale, oct_tensor_t b_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_gemm_s8$handle() {
+        return oct_gemm_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_scale, oct_tensor_t b_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_gemm_s8$address() {
+        return oct_gemm_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_scale, oct_tensor_t b_scale, oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream)
+     * }
+     */
+    public static int oct_gemm_s8(MemorySegment a, MemorySegment b, MemorySegment a_scale, MemorySegment b_scale, MemorySegment bias, MemorySegment out, MemorySegment stream) {
+        var mh$ = oct_gemm_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_gemm_s8", a, b, a_scale, b_scale, bias, out, stream);
+            }
+            return (int)mh$.invokeExact(a, b, a_scale, b_scale, bias, out, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 

@@ -1,0 +1,38 @@
+// The int8 GEMM problem as the backends see it (validated by api/gemm_s8.cpp), and its epilogue
+// arithmetic, shared by the CPU backend, the CUDA kernels and the native tests so that they agree.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "common/numerics.hpp"
+#include "octet/octet.h"
+
+namespace octet {
+
+// Largest K for which the int32 accumulation cannot overflow: K * 128 * 128 <= INT32_MAX.
+constexpr int64_t kGemmS8MaxK = 131071;
+
+struct GemmS8Problem {
+  int64_t m = 0, n = 0, k = 0;
+  const int8_t* a = nullptr;       // [m, k] row-major
+  const int8_t* b = nullptr;       // [n, k] row-major (K-major)
+  const float* a_scale = nullptr;  // [m] or [1]; null in raw mode
+  const float* b_scale = nullptr;  // [n] or [1]; null in raw mode
+  bool a_per_row = false;          // a_scale has m entries (else one, broadcast)
+  bool b_per_col = false;          // b_scale has n entries (else one, broadcast)
+  const void* bias = nullptr;      // [n] of out_dtype, or null
+  void* out = nullptr;             // [m, n] row-major
+  oct_dtype_t out_dtype = OCT_DTYPE_INT32;  // INT32 (raw), FP16 or BF16
+
+  bool raw() const { return out_dtype == OCT_DTYPE_INT32; }
+};
+
+// The dequantizing epilogue in fp32, in the order documented in octet.h:
+//   t = (float)acc * b_scale;  y = fmaf(a_scale, t, bias).
+OCT_HD float gemm_s8_epilogue(int32_t acc, float a_scale, float b_scale, float bias) {
+  const float t = static_cast<float>(acc) * b_scale;
+  return fmaf(a_scale, t, bias);
+}
+
+}  // namespace octet

@@ -1,0 +1,79 @@
+// oct_gemm_s8 on CUDA: picks the kernel by the device's SM version (queried once per device and
+// cached), the problem's alignment and its M bucket; everything runs on the caller's stream.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <mutex>
+
+#include "backends.hpp"
+#include "cuda/common/check.cuh"
+#include "cuda/int8_gemm/gemm_s8.hpp"
+
+namespace octet::cuda {
+namespace {
+
+struct DeviceTraits {
+  int sm = 0;        // major * 10 + minor
+  int sm_count = 0;  // multiprocessors
+};
+
+const DeviceTraits& device_traits(int device) {
+  constexpr int kMaxDevices = 64;
+  static DeviceTraits table[kMaxDevices];
+  static std::once_flag once[kMaxDevices];
+  if (device < 0 || device >= kMaxDevices)
+    fail(OCT_STATUS_NOT_SUPPORTED, "CUDA device ordinal %d is beyond the %d supported", device,
+         kMaxDevices);
+  std::call_once(once[device], [device] {
+    int major = 0, minor = 0, sms = 0;
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    table[device] = DeviceTraits{major * 10 + minor, sms};
+  });
+  return table[device];
+}
+
+}  // namespace
+
+namespace int8_gemm {
+
+bool tensor_core_aligned(const GemmS8Problem& p) {
+  auto aligned16 = [](const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; };
+  // The epilogue's vector loads of b_scale and bias need them aligned too (whole allocations
+  // always are; checked so that a future view API cannot break it silently).
+  return p.k % 16 == 0 && p.n % 8 == 0 && aligned16(p.a) && aligned16(p.b) && aligned16(p.out) &&
+         aligned16(p.b_scale) && aligned16(p.bias);
+}
+
+}  // namespace int8_gemm
+
+void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
+  OCT_CUDA_USE_DEVICE(context);
+  auto s = static_cast<cudaStream_t>(stream);
+  const DeviceTraits& dev = device_traits(context.device);
+  if (dev.sm < 80)
+    fail(OCT_STATUS_ARCH_MISMATCH, "oct_gemm_s8 needs compute capability 8.0 or newer (the architectures this library is built for); device %d "
+         "is sm_%d", context.device, dev.sm);
+#ifdef OCTET_WITH_CUTLASS
+  if (int8_gemm::tensor_core_aligned(p)) {
+    if (dev.sm == 90) {  // sm_90a code runs on sm_90 only
+      switch (p.out_dtype) {
+        case OCT_DTYPE_FP16: int8_gemm::run_sm90_fp16(p, dev.sm_count, s); return;
+        case OCT_DTYPE_BF16: int8_gemm::run_sm90_bf16(p, dev.sm_count, s); return;
+        default: int8_gemm::run_sm90_s32(p, dev.sm_count, s); return;
+      }
+    }
+    if (dev.sm >= 80 && dev.sm < 90) {  // sm_80 machine code runs on every 8.x
+      switch (p.out_dtype) {
+        case OCT_DTYPE_FP16: int8_gemm::run_sm80_fp16(p, s); return;
+        case OCT_DTYPE_BF16: int8_gemm::run_sm80_bf16(p, s); return;
+        default: int8_gemm::run_sm80_s32(p, s); return;
+      }
+    }
+  }
+#endif
+  int8_gemm::run_fallback(p, s);
+}
+
+}  // namespace octet::cuda

@@ -1,0 +1,36 @@
+// Internal interface of the int8 GEMM family: one launcher per kernel kind, chosen by dispatch.cu.
+// Every launcher enqueues on `stream` and neither allocates nor synchronises.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "common/gemm_s8.hpp"
+
+namespace octet::cuda::int8_gemm {
+
+// The portable tiled kernel (dp4a): any M, N, K and any alignment, any GPU this library has code for.
+void run_fallback(const GemmS8Problem& p, cudaStream_t stream);
+
+// What the tensor-core kernels need: 16-byte aligned rows and base pointers (K % 16, N % 8).
+bool tensor_core_aligned(const GemmS8Problem& p);
+
+#ifdef OCTET_WITH_CUTLASS
+// CUTLASS 3.x TMA + wgmma kernels (sm_90a), one translation unit per output dtype; the tile
+// configuration is chosen inside by M (and N) bucket. `sm_count` feeds the persistent scheduler.
+void run_sm90_fp16(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+void run_sm90_bf16(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+void run_sm90_s32(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+
+// CUTLASS 2.x mma.sync kernels (sm_80 machine code; runs on sm_80, sm_86, sm_89).
+void run_sm80_fp16(const GemmS8Problem& p, cudaStream_t stream);
+void run_sm80_bf16(const GemmS8Problem& p, cudaStream_t stream);
+void run_sm80_s32(const GemmS8Problem& p, cudaStream_t stream);
+#endif
+
+// Named M buckets shared by the architectures' dispatchers (see docs/perf-notes-int8-gemm.md).
+enum class MBucket { kSmall, kMid, kLarge };  // M <= 64, 64 < M <= 512, M > 512
+inline MBucket m_bucket(int64_t m) {
+  return m <= 64 ? MBucket::kSmall : (m <= 512 ? MBucket::kMid : MBucket::kLarge);
+}
+
+}  // namespace octet::cuda::int8_gemm
