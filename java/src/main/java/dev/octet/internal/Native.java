@@ -35,6 +35,19 @@ public final class Native {
     }
   }
 
+  /** The {@code oct_tensor_t} of a required tensor argument; IllegalArgumentException naming it if null. */
+  public static MemorySegment handle(dev.octet.Tensor t, String name) {
+    if (t == null) {
+      throw new IllegalArgumentException(name + " is null");
+    }
+    return t.nativeHandle();
+  }
+
+  /** The {@code oct_tensor_t} of an optional tensor argument, NULL for null. */
+  public static MemorySegment handleOrNull(dev.octet.Tensor t) {
+    return t == null ? MemorySegment.NULL : t.nativeHandle();
+  }
+
   /** Calls a C function that writes one pointer result; returns that pointer. */
   public static MemorySegment outPointer(String function, PointerCall call) {
     try (Arena arena = Arena.ofConfined()) {

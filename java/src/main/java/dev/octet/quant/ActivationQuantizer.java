@@ -25,19 +25,13 @@ public final class ActivationQuantizer {
     }
     Native.check(
         OctetH.oct_quantize_activations(
-            handle(x, "x"),
+            Native.handle(x, "x"),
             scheme.code(),
-            smooth == null ? MemorySegment.NULL : smooth.nativeHandle(),
-            handle(xq, "xq"),
-            handle(scales, "scales"),
+            Native.handleOrNull(smooth),
+            Native.handle(xq, "xq"),
+            Native.handle(scales, "scales"),
             Stream.nativeHandle(stream)),
         "oct_quantize_activations");
   }
 
-  static MemorySegment handle(Tensor t, String name) {
-    if (t == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
-    return t.nativeHandle();
-  }
 }

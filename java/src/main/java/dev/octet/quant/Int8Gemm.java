@@ -37,12 +37,12 @@ public final class Int8Gemm {
       Tensor a, Tensor b, Tensor aScale, Tensor bScale, Tensor bias, Tensor out, Stream stream) {
     Native.check(
         OctetH.oct_gemm_s8(
-            handle(a, "a"),
-            handle(b, "b"),
-            optional(aScale),
-            optional(bScale),
-            optional(bias),
-            handle(out, "out"),
+            Native.handle(a, "a"),
+            Native.handle(b, "b"),
+            Native.handleOrNull(aScale),
+            Native.handleOrNull(bScale),
+            Native.handleOrNull(bias),
+            Native.handle(out, "out"),
             Stream.nativeHandle(stream)),
         "oct_gemm_s8");
   }
@@ -52,14 +52,5 @@ public final class Int8Gemm {
     run(a, b, null, null, null, out, stream);
   }
 
-  private static MemorySegment handle(Tensor t, String name) {
-    if (t == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
-    return t.nativeHandle();
-  }
 
-  private static MemorySegment optional(Tensor t) {
-    return t == null ? MemorySegment.NULL : t.nativeHandle();
-  }
 }

@@ -75,8 +75,8 @@ public final class QuantizedWeight implements AutoCloseable {
       Tensor weight, int groupSize, Tensor values, Tensor scales, Stream stream) {
     Native.check(
         OctetH.oct_quantize_weight(
-            handle(weight, "weight"), groupSize, handle(values, "values"),
-            handle(scales, "scales"), Stream.nativeHandle(stream)),
+            Native.handle(weight, "weight"), groupSize, Native.handle(values, "values"),
+            Native.handle(scales, "scales"), Stream.nativeHandle(stream)),
         "oct_quantize_weight");
   }
 
@@ -85,8 +85,8 @@ public final class QuantizedWeight implements AutoCloseable {
    * channel or [N, G] per group of K / G).
    */
   public static QuantizedWeight of(Tensor values, Tensor scales) {
-    handle(values, "values");
-    handle(scales, "scales");
+    Native.handle(values, "values");
+    Native.handle(scales, "scales");
     if (values.shape().rank() != 2 || values.dtype() != DType.INT8) {
       throw new IllegalArgumentException("values must be INT8 [N, K]; got " + values);
     }
@@ -118,17 +118,11 @@ public final class QuantizedWeight implements AutoCloseable {
   public void dequantizeInto(Tensor out, Stream stream) {
     Native.check(
         OctetH.oct_dequantize_weight(
-            values.nativeHandle(), scales.nativeHandle(), handle(out, "out"),
+            values.nativeHandle(), scales.nativeHandle(), Native.handle(out, "out"),
             Stream.nativeHandle(stream)),
         "oct_dequantize_weight");
   }
 
-  private static java.lang.foreign.MemorySegment handle(Tensor t, String name) {
-    if (t == null) {
-      throw new IllegalArgumentException(name + " is null");
-    }
-    return t.nativeHandle();
-  }
 
   /**
    * Rows whose weight held NaN or Inf (a scale of theirs is NaN), after the default stream's work.

@@ -30,13 +30,11 @@ public final class WeightOnlyLinear implements AutoCloseable {
   public static final int GROUP_MULTIPLE = 64;
 
   private final QuantizedWeight weight;
-  private final Tensor biasFp16; // null without bias
-  private final Tensor biasBf16;
+  private final LayerBias bias; // null without bias
 
-  private WeightOnlyLinear(QuantizedWeight weight, Tensor biasFp16, Tensor biasBf16) {
+  private WeightOnlyLinear(QuantizedWeight weight, LayerBias bias) {
     this.weight = weight;
-    this.biasFp16 = biasFp16;
-    this.biasBf16 = biasBf16;
+    this.bias = bias;
   }
 
   /**
@@ -65,32 +63,12 @@ public final class WeightOnlyLinear implements AutoCloseable {
           "groupSize is " + groupSize + "; it must be 0 (per channel) or a multiple of "
               + GROUP_MULTIPLE + " that divides K = " + k);
     }
-    if (bias != null) {
-      if (bias.shape().rank() != 1 || bias.shape().dim(0) != n || !bias.dtype().isFloating()) {
-        throw new IllegalArgumentException(
-            "bias must be a floating [" + n + "] tensor; got " + bias);
-      }
-      if (bias.context() != weight.context()) {
-        throw new IllegalArgumentException("bias and weight belong to different contexts");
-      }
-    }
-    QuantizedWeight q = QuantizedWeight.quantize(weight, groupSize, stream);
-    Tensor b16 = null;
+    LayerBias b = LayerBias.of(bias, n, weight.context(), stream);
     try {
-      if (bias == null) {
-        return new WeightOnlyLinear(q, null, null);
-      }
-      if (stream != null) {
-        stream.synchronize();
-      }
-      float[] b = bias.toFloatArray();
-      Context ctx = weight.context();
-      b16 = ctx.upload(b, DType.FP16, Shape.of(n));
-      return new WeightOnlyLinear(q, b16, ctx.upload(b, DType.BF16, Shape.of(n)));
+      return new WeightOnlyLinear(QuantizedWeight.quantize(weight, groupSize, stream), b);
     } catch (RuntimeException e) {
-      q.close();
-      if (b16 != null) {
-        b16.close();
+      if (b != null) {
+        b.close();
       }
       throw e;
     }
@@ -122,11 +100,10 @@ public final class WeightOnlyLinear implements AutoCloseable {
     if (out == null) {
       throw new IllegalArgumentException("out is null");
     }
-    Tensor bias = x.dtype() == DType.BF16 ? biasBf16 : biasFp16;
     Native.check(
         OctetH.oct_gemm_w8a16(
             x.nativeHandle(), weight.values().nativeHandle(), weight.scales().nativeHandle(),
-            bias == null ? MemorySegment.NULL : bias.nativeHandle(), out.nativeHandle(),
+            Native.handleOrNull(LayerBias.forDtype(bias, x.dtype())), out.nativeHandle(),
             Stream.nativeHandle(stream)),
         "oct_gemm_w8a16");
   }
@@ -137,7 +114,7 @@ public final class WeightOnlyLinear implements AutoCloseable {
   }
 
   public boolean hasBias() {
-    return biasFp16 != null;
+    return bias != null;
   }
 
   public long inFeatures() {
@@ -152,9 +129,8 @@ public final class WeightOnlyLinear implements AutoCloseable {
   @Override
   public void close() {
     weight.close();
-    if (biasFp16 != null) {
-      biasFp16.close();
-      biasBf16.close();
+    if (bias != null) {
+      bias.close();
     }
   }
 }
