@@ -102,11 +102,16 @@ def plot_card(plt, rows, card, out_dir):
                     ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"),
                                 fontsize=7, va="bottom")
             style(ax, SHAPE_NAMES.get((n, k), f"{n}x{k}") + f"  (N={n}, K={k})", ylabel)
-        axes[0].legend(fontsize=7)
+        legend = {}
+        for ax in axes:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                legend.setdefault(label, handle)
         fig.suptitle(f"{ylabel}: {subtitle}")
         fig.tight_layout()
+        fig.legend(list(legend.values()), list(legend.keys()), loc="center left",
+                   bbox_to_anchor=(1.0, 0.5), fontsize=8)
         path = os.path.join(out_dir, f"{card}-{fname}.png")
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
 
