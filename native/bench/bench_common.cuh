@@ -274,8 +274,8 @@ struct Timing {
 // Times launch(i) (which enqueues iteration i on `stream`, rotating its operands by i): a
 // warm-up, a pilot to size the batches, then `samples` batches, each behind a spin kernel and
 // between two CUDA events on `stream`; the result is the median over batches of the time per
-// launch. A batch whose enqueueing outlasted the spin (so the GPU may have idled) is discarded
-// and the spin lengthened.
+// launch. A batch whose enqueueing outlasted the spin (so the GPU may have idled inside the
+// timed region) is discarded and the spin lengthened.
 inline Timing measure(cudaStream_t stream, const std::function<void(int64_t)>& launch,
                       const TimingConfig& cfg) {
   int64_t it = 0;
@@ -308,6 +308,9 @@ inline Timing measure(cudaStream_t stream, const std::function<void(int64_t)>& l
     std::vector<bool> valid(samples, true);
     double enqueue_us = cfg.enqueue_us;
     for (int s = 0; s < samples; ++s) {
+      // One batch in flight at a time: the launch queue never fills (a full queue would block
+      // the host inside a batch and spoil the sample); the GPU idles here, outside the events.
+      if (s > 0) CUDA_OK(cudaEventSynchronize(ev[2 * s - 1]));
       const double spin_us = 20 + batch * enqueue_us;
       spin_kernel<<<1, 1, 0, stream>>>(static_cast<uint64_t>(spin_us * 1e3));
       CUDA_LAUNCH_OK("spin_kernel");

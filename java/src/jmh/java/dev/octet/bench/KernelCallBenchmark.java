@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Benchmark)
 public class KernelCallBenchmark {
-  static final int CALLS = 100;
+  static final int CALLS = 1000; // as the native percall loop
   private static final int PER_TOKEN = ActivationScheme.DYNAMIC_PER_TOKEN.code();
 
   @Param({"1", "128", "1024"})
