@@ -490,12 +490,12 @@ class Bench {
     }
   }
 
-  void gemm_int8(const void* x, const void* w, void* y, const Case& c) {
+  cublasStatus_t gemm_int8(const void* x, const void* w, void* y, const Case& c) {
     const int m = static_cast<int>(c.n), n = static_cast<int>(c.m), k = static_cast<int>(c.k);
     const int32_t one = 1, zero = 0;
-    CUBLAS_OK(cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, w, CUDA_R_8I, k, x,
-                           CUDA_R_8I, k, &zero, y, CUDA_R_32I, m, CUBLAS_COMPUTE_32I,
-                           CUBLAS_GEMM_DEFAULT));
+    return cublasGemmEx(blas_, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &one, w, CUDA_R_8I, k, x,
+                        CUDA_R_8I, k, &zero, y, CUDA_R_32I, m, CUBLAS_COMPUTE_32I,
+                        CUBLAS_GEMM_DEFAULT);
   }
 
   // cuBLASLt int8 x int8 -> int32 with the algorithm its heuristic ranks first.
@@ -665,9 +665,16 @@ class Bench {
       if (!acts_.out32) acts_.out32 = make(OCT_DTYPE_INT32, {c.m, c.n});
       const auto& q = weights_.q;
       attempt("cublas_int8/gemmex_32i", [&] {
-        gemm_int8(acts_.xq.ptr(), q[0].ptr(), acts_.out32.ptr(), c);  // probe: supported here?
+        // cuBLAS's int8 GEMM has shape and alignment rules of its own: a refusal is a skip
+        const cublasStatus_t probe = gemm_int8(acts_.xq.ptr(), q[0].ptr(), acts_.out32.ptr(), c);
+        if (probe == CUBLAS_STATUS_NOT_SUPPORTED || probe == CUBLAS_STATUS_INVALID_VALUE)
+          throw Skip(std::string("cublasGemmEx int8: ") + cublasGetStatusString(probe));
+        CUBLAS_OK(probe);
         const Timing t = measure(
-            cs_, [&](int64_t i) { gemm_int8(acts_.xq.ptr(), q[i % q.size()].ptr(), acts_.out32.ptr(), c); },
+            cs_,
+            [&](int64_t i) {
+              CUBLAS_OK(gemm_int8(acts_.xq.ptr(), q[i % q.size()].ptr(), acts_.out32.ptr(), c));
+            },
             opt_.timing);
         record("cublas_int8", "gemmex_32i", c, t, flops, mk + nk + 4 * mn);
       });
