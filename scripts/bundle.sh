@@ -3,8 +3,13 @@
 # x86-64 host with a CUDA driver but no JDK and no Maven:
 #   dist/octet-bundle-linux-x86_64.tar.xz  ->  octet/
 #     runtime/   a jlinked JDK 25 runtime
-#     lib/       octet.jar, octet-tests.jar, JUnit (console launcher), liboctet.so
-#     bin/       octet-test (the whole suite, GPU tests included), octet-demo (the main job)
+#     lib/       octet.jar, octet-tests.jar, JUnit (console launcher), liboctet.so,
+#                octet-jmh.jar and JMH (lib/jmh/)
+#     bin/       octet-test (the whole suite, GPU tests included), octet-demo (the main job),
+#                octet-bench (builds and runs the native benchmark: needs CMake and a CUDA
+#                toolkit with cuBLAS on the GPU host), octet-jmh (the Java benchmark)
+#     native/    the native benchmark's sources (native/bench) and octet.h (native/include)
+#     scripts/   bench.sh and plot_bench.py (used by bin/octet-bench)
 # Needs: JDK 25 (jlink), Maven, CMake and a CUDA toolkit (the CUDA backend is required here).
 # CUTLASS kernels are included when CUTLASS is found (CUTLASS_DIR, or -DCUTLASS_DIR=...).
 # Extra arguments go to CMake's configure step.
@@ -23,9 +28,14 @@ mkdir -p "$out/tests/native"
 find build/native -maxdepth 1 -type f -executable -name 'test_*' -exec cp {} "$out/tests/native/" \;
 
 echo "== jars"
-mvn -B -q -ntp -Dstyle.color=never package -DskipTests
+mvn -B -q -ntp -Dstyle.color=never -Pjmh package -DskipTests
 cp target/octet-*-SNAPSHOT.jar "$out/lib/octet.jar"
 cp target/octet-*-tests.jar "$out/lib/octet-tests.jar"
+cp target/octet-*-jmh.jar "$out/lib/octet-jmh.jar"
+# JMH and its dependencies, for bin/octet-jmh
+mvn -B -q -ntp -Dstyle.color=never -Pjmh dependency:copy-dependencies -DincludeScope=test \
+  -DincludeGroupIds=org.openjdk.jmh,net.sf.jopt-simple,org.apache.commons \
+  -DoutputDirectory="$PWD/$out/lib/jmh" >/dev/null
 # the library's own dependencies, and JUnit (the console launcher with its engines)
 mvn -B -q -ntp -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime \
   -DoutputDirectory="$PWD/$out/lib/deps" >/dev/null
@@ -74,7 +84,41 @@ cat >"$out/bin/octet-demo" <<'SH'
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 exec "$here/bin/octet-java" -Xmx8g dev.octet.tools.Main "$@"
 SH
+cat >"$out/bin/octet-bench" <<'SH'
+#!/usr/bin/env bash
+# The native benchmark against this bundle's liboctet: builds it with CMake and the host's CUDA
+# toolkit (cuBLAS, cuBLASLt), runs it and draws the plots (python3 with matplotlib). Arguments go
+# to octet_bench (--quick, --ops, --shapes, --m; --help lists them). Results in
+# $OCTET_BENCH_OUT (default ./octet-bench-results): <card>.csv (rows merged) and <card>-*.png.
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+export OCTET_LIBRARY="$here/lib/liboctet.so"
+export OCTET_BENCH_BUILD="${OCTET_BENCH_BUILD:-$here/build/bench}"
+export OCTET_BENCH_OUT="${OCTET_BENCH_OUT:-$PWD/octet-bench-results}"
+exec "$here/scripts/bench.sh" "$@"
+SH
+cat >"$out/bin/octet-jmh" <<'SH'
+#!/usr/bin/env bash
+# The Java benchmark (JMH) through the Java API: the per-call overhead at M = 1 and the end-to-end
+# time at M >= 128, to compare with octet-bench's percall rows. Arguments go to JMH (a regex
+# selects benchmarks; -f 1 -wi 2 -i 3 for a short run; -h lists its options). Results in
+# $OCTET_BENCH_OUT (default ./octet-bench-results)/<card>-jmh.csv.
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+out=${OCTET_BENCH_OUT:-$PWD/octet-bench-results}
+mkdir -p "$out"
+card=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 | tr 'A-Z' 'a-z' |
+  grep -o '[a-z]*[0-9][a-z0-9]*' | head -1)
+cp="$here/lib/octet.jar:$here/lib/octet-jmh.jar:$(ls "$here"/lib/jmh/*.jar | tr '\n' ':')"
+exec "$here/runtime/bin/java" --enable-native-access=ALL-UNNAMED \
+  -Doctet.library.path="$here/lib/liboctet.so" ${OCTET_JAVA_OPTS:-} -cp "$cp" \
+  org.openjdk.jmh.Main -rf csv -rff "$out/${card:-gpu}-jmh.csv" "$@"
+SH
 chmod +x "$out"/bin/*
+
+echo "== benchmark sources"
+mkdir -p "$out/native/bench" "$out/native/include/octet" "$out/scripts"
+cp native/bench/CMakeLists.txt native/bench/*.cu native/bench/*.cuh native/bench/*.hpp "$out/native/bench/"
+cp native/include/octet/octet.h "$out/native/include/octet/"
+cp scripts/bench.sh scripts/plot_bench.py "$out/scripts/"
 git rev-parse --short HEAD >"$out/VERSION" 2>/dev/null || true
 
 echo "== archive"
