@@ -12,7 +12,8 @@
 #     scripts/   bench.sh and plot_bench.py (used by bin/octet-bench)
 # Needs: JDK 25 (jlink), Maven, CMake and a CUDA toolkit (the CUDA backend is required here).
 # CUTLASS kernels are included when CUTLASS is found (CUTLASS_DIR, or -DCUTLASS_DIR=...).
-# Extra arguments go to CMake's configure step.
+# Extra arguments go to CMake's configure step; OCTET_BUILD_DIR picks the build tree
+# (default build/native).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$OCTET_ROOT"
@@ -20,12 +21,13 @@ out=dist/octet
 rm -rf "$out" && mkdir -p "$out"/{bin,lib}
 
 echo "== liboctet (CUDA backend required)"
-scripts/build-native.sh "$@" >/dev/null
-grep -q "quantize_weight_kernel" build/native/liboctet.so ||
+build=${OCTET_BUILD_DIR:-build/native}
+OCTET_BUILD_DIR=$build scripts/build-native.sh "$@" >/dev/null
+grep -q "quantize_weight_kernel" "$build/liboctet.so" ||
   { echo "error: liboctet was built without the CUDA backend (no CUDA toolkit?)" >&2; exit 2; }
-cp build/native/liboctet.so "$out/lib/"
+cp "$build/liboctet.so" "$out/lib/"
 mkdir -p "$out/tests/native"
-find build/native -maxdepth 1 -type f -executable -name 'test_*' -exec cp {} "$out/tests/native/" \;
+for t in $(cd "$build" && ctest -N | sed -n 's/^ *Test *#[0-9]*: //p'); do cp "$build/$t" "$out/tests/native/"; done
 
 echo "== jars"
 mvn -B -q -ntp -Dstyle.color=never -Pjmh package -DskipTests
