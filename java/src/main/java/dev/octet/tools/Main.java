@@ -14,9 +14,13 @@ import java.util.SplittableRandom;
 
 /**
  * Octet's main job on the default backend (CUDA device 0 when a GPU is usable, else the CPU):
- * quantizes Llama-2-7B-shaped weights and prints the quantization error and time.
+ * quantizes Llama-2-7B-shaped weights and prints the quantization error and time; then runs a
+ * Llama-2-7B linear layer through the W8A8 path (dynamic per-token activations, int8 GEMM with
+ * fused dequant) and the weight-only W8A16 path, beside the fp16 matmul of cuBLAS when a cuBLAS
+ * library is found, and prints each one's time and error against a float64 reference.
  *
- * <p>Usage: {@code Main [--backend cpu|cuda] [--shapes all|N1xK1,N2xK2...] [--repeats R]}
+ * <p>Usage: {@code Main [--backend cpu|cuda] [--shapes all|N1xK1,...] [--repeats R]
+ * [--layer NxK] [--m 1,16,128,2048]}
  */
 public final class Main {
   private static final long[][] LLAMA2_7B = {{4096, 4096}, {11008, 4096}, {4096, 11008}};
@@ -27,14 +31,19 @@ public final class Main {
     String backend = null;
     long[][] shapes = LLAMA2_7B;
     int repeats = 5;
+    long[] layer = {11008, 4096};
+    int[] ms = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--backend" -> backend = value(args, ++i);
         case "--shapes" -> shapes = parseShapes(value(args, ++i));
         case "--repeats" -> repeats = Integer.parseInt(value(args, ++i));
+        case "--layer" -> layer = parseShapes(value(args, ++i))[0];
+        case "--m" -> ms = Arrays.stream(value(args, ++i).split(",")).mapToInt(Integer::parseInt).toArray();
         case "-h", "--help" -> {
           System.out.println(
-              "usage: octet-demo [--backend cpu|cuda] [--shapes NxK,...] [--repeats R]");
+              "usage: octet-demo [--backend cpu|cuda] [--shapes NxK,...] [--repeats R]"
+                  + " [--layer NxK] [--m 1,16,...]");
           return;
         }
         default -> throw new IllegalArgumentException("unknown argument: " + args[i]);
@@ -58,6 +67,11 @@ public final class Main {
       for (long[] nk : shapes) {
         runShape(ctx, nk[0], nk[1], repeats);
       }
+      if (ms == null) {
+        ms = ctx.backend() == Backend.CUDA ? new int[] {1, 16, 128, 2048} : new int[] {1, 16};
+      }
+      System.out.println();
+      LayerDemo.run(ctx, (int) layer[0], (int) layer[1], ms);
     }
   }
 
@@ -104,7 +118,7 @@ public final class Main {
     }
   }
 
-  private static float[] gaussian(int count, double sigma, long seed) {
+  static float[] gaussian(int count, double sigma, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] v = new float[count];
     for (int i = 0; i < count; i++) {
@@ -124,7 +138,7 @@ public final class Main {
     return u * Math.sqrt(-2 * Math.log(s) / s);
   }
 
-  private static double median(double[] x) {
+  static double median(double[] x) {
     double[] s = x.clone();
     Arrays.sort(s);
     return s[s.length / 2];
