@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 
 #include "backends.hpp"
@@ -34,6 +35,17 @@ const DeviceTraits& device_traits(int device) {
   return table[device];
 }
 
+// The GEMV serves M <= this (at most kGemvMaxM); OCTET_GEMV_MAX_M overrides it, for tuning with
+// the benchmark (0 turns the GEMV off).
+int64_t gemv_max_m() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("OCTET_GEMV_MAX_M");
+    const int64_t x = e ? std::atoll(e) : int8_gemm::kGemvMaxM;
+    return x < int8_gemm::kGemvMaxM ? x : int8_gemm::kGemvMaxM;
+  }();
+  return v;
+}
+
 }  // namespace
 
 namespace int8_gemm {
@@ -55,6 +67,10 @@ void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
   if (dev.sm < 80)
     fail(OCT_STATUS_ARCH_MISMATCH, "oct_gemm_s8 needs compute capability 8.0 or newer (the architectures this library is built for); device %d "
          "is sm_%d", context.device, dev.sm);
+  if (p.m <= gemv_max_m() && int8_gemm::tensor_core_aligned(p)) {
+    int8_gemm::run_gemv(p, s);
+    return;
+  }
 #ifdef OCTET_WITH_CUTLASS
   if (int8_gemm::tensor_core_aligned(p)) {
     if (dev.sm == 90) {  // sm_90a code runs on sm_90 only

@@ -11,6 +11,11 @@ namespace octet::cuda::int8_gemm {
 // The portable tiled kernel (dp4a): any M, N, K and any alignment, any GPU this library has code for.
 void run_fallback(const GemmS8Problem& p, cudaStream_t stream);
 
+// Decode sizes: a weight-streaming GEMV (dp4a) for M <= kGemvMaxM, reading b once at close to
+// memory bandwidth. Needs tensor_core_aligned(p).
+constexpr int64_t kGemvMaxM = 16;
+void run_gemv(const GemmS8Problem& p, cudaStream_t stream);
+
 // What the tensor-core kernels need: 16-byte aligned rows and base pointers (K % 16, N % 8).
 bool tensor_core_aligned(const GemmS8Problem& p);
 
