@@ -109,11 +109,26 @@ struct Problem {
 };
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
-template <typename T> void launch_skinny(const Problem& p, cudaStream_t stream);
+// pdl: programmatic dependent launch (compute capability 9.0 and newer only).
+template <typename T> void launch_skinny(const Problem& p, bool pdl, cudaStream_t stream);
 template <typename T>
 void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream);
 
-// The M from which the tensor-core GEMM takes over from the skinny kernel.
-constexpr int kSkinnyMaxM = 16;
+// Up to this M the skinny (weight-streaming) kernel runs; above it a tensor-core GEMM. Chosen from
+// the H100 measurements in docs/perf-notes-w8a16.md: with NT = 8-token column tiles the skinny
+// kernel stays ahead of both GEMMs up to M = 32 (per group: 64, where the mma.sync GEMM is the
+// alternative).
+constexpr int kSkinnyMaxM = 32;
+constexpr int kSkinnyMaxMGrouped = 64;
+constexpr int kSkinnyLimitM = 64;  // the most the skinny kernel can take (8 column tiles)
+
+#if defined(OCTET_WITH_CUTLASS)
+// Hopper (sm_90a) CUTLASS mixed-input GEMM, per-channel scales only (gemm_sm90.cu).
+// sm90_gemm_applies: per channel, K % 16 == 0, N % 8 == 0, 16-byte aligned pointers.
+template <typename T> bool sm90_gemm_applies(const Problem& p);
+template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream);
+// M up to which the sm90 GEMM uses its 128 x 64 (features x tokens) tile, above it 128 x 128.
+constexpr int kSm90MidMaxM = 128;
+#endif
 
 }  // namespace octet::cuda::w8a16
