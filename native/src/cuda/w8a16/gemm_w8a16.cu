@@ -1,6 +1,6 @@
-// oct_gemm_w8a16 on the GPU: picks the kernel by M. Up to kSkinnyMaxM rows the problem is a
-// weight stream (memory bound) and the skinny kernel reads every weight byte once; above it the
-// tensor-core GEMM tiles M. Both are enqueued on the caller's stream, allocate nothing and never
+// oct_gemm_w8a16 on the GPU: picks the kernel by M (and N). For small M the problem is a weight
+// stream (memory bound) and the skinny kernel reads every weight byte once; above it a
+// tensor-core GEMM tiles M: the CUTLASS wgmma kernel on Hopper (per channel), else mma.sync. Both are enqueued on the caller's stream, allocate nothing and never
 // synchronise, so a forward can be captured in a CUDA graph.
 #include <cstdlib>
 #include <cstring>
@@ -57,17 +57,17 @@ void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scal
   p.groups = static_cast<int>(q.shape[1] / group);
   auto s = static_cast<cudaStream_t>(stream);
   const bool bf16 = x.dtype == OCT_DTYPE_BF16;
-  // Hopper: the CUTLASS wgmma GEMM (per channel) takes over from the skinny kernel at
-  // kSkinnyMaxM; elsewhere the mma.sync GEMM does, from kSkinnyMaxMGrouped.
+  // Hopper with CUTLASS, per channel: the wgmma GEMM takes over from the skinny kernel where it
+  // is faster (skinny_beats_sm90); elsewhere the skinny kernel runs up to kSkinnyLimitM and the
+  // mma.sync GEMM above.
   bool sm90 = false;
 #if defined(OCTET_WITH_CUTLASS)
   int minor = 0;
   OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor,
                                         x.context->device));
-  sm90 = major == 9 && minor == 0 &&
-         (bf16 ? w8a16::sm90_gemm_applies<__nv_bfloat16>(p) : w8a16::sm90_gemm_applies<__half>(p));
+  sm90 = major == 9 && minor == 0 && w8a16::sm90_gemm_applies(p);
 #endif
-  int skinny_max = sm90 ? w8a16::kSkinnyMaxM : w8a16::kSkinnyMaxMGrouped;
+  int skinny_max = sm90 ? (w8a16::skinny_beats_sm90(p, sm_count) ? p.m : 0) : w8a16::kSkinnyLimitM;
   switch (forced_kernel()) {
     case Forced::skinny: skinny_max = w8a16::kSkinnyLimitM; break;
     case Forced::gemm: skinny_max = 0, sm90 = false; break;

@@ -11,10 +11,13 @@
 // do. Per-group scales stay on the mma.sync kernel: CUTLASS's scale mode wants scales in the
 // activation type, and rounding our fp32 scales to fp16/bf16 would break the derived tolerance.
 //
-// Two tile shapes (GEMM M x GEMM N x K): 128 x 128 x 64 cooperative (two consumer warpgroups)
-// for large token counts, 128 x 64 x 64 for mid ones (more CTAs, less wasted token padding).
+// Included by gemm_f16_sm90.cu and gemm_bf16_sm90.cu (one activation type each, so that the two
+// slow translation units build in parallel). Three tile shapes (GEMM M x GEMM N x K), all
+// cooperative (two consumer warpgroups): 128 x 64 x 64 for mid token counts (more CTAs, less
+// token padding), 128 x 128 x 64, and 128 x 256 x 64 for large ones (more reuse per loaded tile).
 // Persistent tile scheduler, no workspace, no split-K: deterministic, allocation-free, and the
 // launch (host-built TMA descriptors passed by value) can be captured in a CUDA graph.
+#pragma once
 #if defined(OCTET_WITH_CUTLASS)
 
 #include <cute/tensor.hpp>
@@ -115,6 +118,9 @@ struct Sm90Gemm {
 };
 
 template <typename T>
+using Huge = Sm90Gemm<T, Shape<_128, _256, _64>, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
+                      cutlass::epilogue::TmaWarpSpecializedCooperative>;
+template <typename T>
 using Large = Sm90Gemm<T, Shape<_128, _128, _64>, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
                        cutlass::epilogue::TmaWarpSpecializedCooperative>;
 template <typename T>
@@ -124,25 +130,14 @@ using Mid = Sm90Gemm<T, Shape<_128, _64, _64>, cutlass::gemm::KernelTmaWarpSpeci
 }  // namespace
 
 template <typename T>
-bool sm90_gemm_applies(const Problem& p) {
-  // Per channel only (see the header comment); TMA needs 16-byte aligned rows and bases.
-  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
-  return p.groups == 1 && p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) &&
-         aligned(p.out) && aligned(p.scales) && (p.bias == nullptr || aligned(p.bias));
-}
-
-template <typename T>
 void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream) {
   if (p.m <= kSm90MidMaxM)
     Mid<T>::run(p, sm_count, stream);
-  else
+  else if (p.m < kSm90HugeMinM)
     Large<T>::run(p, sm_count, stream);
+  else
+    Huge<T>::run(p, sm_count, stream);
 }
-
-template bool sm90_gemm_applies<__half>(const Problem&);
-template bool sm90_gemm_applies<__nv_bfloat16>(const Problem&);
-template void launch_gemm_sm90<__half>(const Problem&, int, cudaStream_t);
-template void launch_gemm_sm90<__nv_bfloat16>(const Problem&, int, cudaStream_t);
 
 }  // namespace octet::cuda::w8a16
 
