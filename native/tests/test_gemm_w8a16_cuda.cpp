@@ -4,7 +4,8 @@
 // GEMM, every tile configuration) on Llama-2-7B's (N, K); small odd N; K with a partial last
 // chunk; per channel and groups of 64 and 128; bias on and off; fp16 and bf16. Outputs are
 // poisoned with NaN before each run. Also: results are bitwise reproducible run to run, and a
-// NaN scale poisons its own output column only. Skipped (77) without a GPU.
+// NaN scale poisons its own output column only. Skipped (77) without a GPU. ctest runs it also
+// with OCTET_W8A16_KERNEL = skinny, gemm and sm90, forcing each kernel wherever it applies.
 #include <cstring>
 
 #include "w8a16_check.hpp"
@@ -44,13 +45,15 @@ int main() {
 
   // Llama-2-7B shapes: the M sweep, each M with another (scheme, dtype, bias) combination.
   const int64_t llama[3][2] = {{4096, 4096}, {11008, 4096}, {4096, 11008}};
-  const int64_t ms[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 64, 333, 2048};
+  const int64_t ms[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,   10,  11,  12,  13,  14,
+                        15, 16, 17, 24, 32, 33, 48, 64, 100, 128, 129, 333, 2048};
   for (int s = 0; s < 3; ++s) {
     int i = s;
     for (int64_t m : ms) bad += run_and_check(gpu, m, llama[s][0], llama[s][1], combo(i++), ++seed);
   }
-  // Decode, the last skinny M and a GEMM M with every combination.
-  for (int64_t m : {1, 16, 333})
+  // Every kernel bucket with every combination: skinny with 1, 2, 4 and 8 token tiles, the
+  // sm90 GEMM's 128 x 64 and 128 x 128 tiles (per channel) and the mma.sync GEMM.
+  for (int64_t m : {1, 16, 32, 64, 100, 333})
     for (int i = 0; i < 12; ++i) bad += run_and_check(gpu, m, 4096, 4096, combo(i), ++seed);
 
   // Small and odd N; K with a partial 64-wide chunk (80, per channel) and small K.
@@ -66,8 +69,8 @@ int main() {
   CHECK(bad == 0);
 
   // Bitwise reproducible: no atomics, fixed reduction order.
-  for (int64_t m : {1, 16, 333}) {
-    const auto p = w8a16::make_problem(m, 4096, 11008, 128, OCT_DTYPE_BF16, true, ++seed);
+  for (int64_t m : {1, 16, 48, 333}) {
+    const auto p = w8a16::make_problem(m, 4096, 11008, m == 333 ? 0 : 128, OCT_DTYPE_BF16, true, ++seed);
     const auto a = w8a16::run(gpu, p), b = w8a16::run(gpu, p);
     CHECK(a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 2) == 0);
   }

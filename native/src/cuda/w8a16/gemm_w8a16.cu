@@ -1,12 +1,36 @@
-// oct_gemm_w8a16 on the GPU: picks the kernel by M. Up to kSkinnyMaxM rows the problem is a
-// weight stream (memory bound) and the skinny kernel reads every weight byte once; above it the
-// tensor-core GEMM tiles M. Both are enqueued on the caller's stream, allocate nothing and never
+// oct_gemm_w8a16 on the GPU: picks the kernel by M (and N). For small M the problem is a weight
+// stream (memory bound) and the skinny kernel reads every weight byte once; above it a
+// tensor-core GEMM tiles M: the CUTLASS wgmma kernel on Hopper (per channel), else mma.sync. Both are enqueued on the caller's stream, allocate nothing and never
 // synchronise, so a forward can be captured in a CUDA graph.
+#include <cstdlib>
+#include <cstring>
+
 #include "backends.hpp"
 #include "cuda/common/check.cuh"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda {
+namespace {
+
+// OCTET_W8A16_KERNEL = skinny | gemm | sm90 forces that kernel wherever it can run the problem
+// (the skinny kernel up to M = 64, sm90 where sm90_gemm_applies); no_pdl launches the skinny
+// kernel without programmatic dependent launch; unset, the dispatch below picks.
+// For the benchmark and the tests of every path; read once per process.
+enum class Forced { none, skinny, gemm, sm90, no_pdl };
+Forced forced_kernel() {
+  static const Forced f = [] {
+    const char* v = std::getenv("OCTET_W8A16_KERNEL");
+    if (v == nullptr) return Forced::none;
+    if (std::strcmp(v, "skinny") == 0) return Forced::skinny;
+    if (std::strcmp(v, "gemm") == 0) return Forced::gemm;
+    if (std::strcmp(v, "sm90") == 0) return Forced::sm90;
+    if (std::strcmp(v, "no_pdl") == 0) return Forced::no_pdl;
+    return Forced::none;
+  }();
+  return f;
+}
+
+}  // namespace
 
 void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
                 int64_t group, const oct_tensor* bias, oct_tensor& out, void* stream) {
@@ -32,13 +56,35 @@ void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scal
   p.group_size = static_cast<int>(group);
   p.groups = static_cast<int>(q.shape[1] / group);
   auto s = static_cast<cudaStream_t>(stream);
-  const bool skinny = p.m <= w8a16::kSkinnyMaxM;
-  if (x.dtype == OCT_DTYPE_FP16) {
-    skinny ? w8a16::launch_skinny<__half>(p, s)
-           : w8a16::launch_gemm<__half>(p, x.context->device, sm_count, s);
+  const bool bf16 = x.dtype == OCT_DTYPE_BF16;
+  // Hopper with CUTLASS, per channel: the wgmma GEMM takes over from the skinny kernel where it
+  // is faster (skinny_beats_sm90); elsewhere the skinny kernel runs up to kSkinnyLimitM and the
+  // mma.sync GEMM above.
+  bool sm90 = false;
+#if defined(OCTET_WITH_CUTLASS)
+  int minor = 0;
+  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor,
+                                        x.context->device));
+  sm90 = major == 9 && minor == 0 && w8a16::sm90_gemm_applies(p);
+#endif
+  int skinny_max = sm90 ? (w8a16::skinny_beats_sm90(p, sm_count) ? p.m : 0) : w8a16::kSkinnyLimitM;
+  switch (forced_kernel()) {
+    case Forced::skinny: skinny_max = w8a16::kSkinnyLimitM; break;
+    case Forced::gemm: skinny_max = 0, sm90 = false; break;
+    case Forced::sm90: skinny_max = sm90 ? 0 : skinny_max; break;
+    case Forced::none: case Forced::no_pdl: break;
+  }
+  if (p.m <= skinny_max) {
+    const bool pdl = major >= 9 && forced_kernel() != Forced::no_pdl;
+    bf16 ? w8a16::launch_skinny<__nv_bfloat16>(p, pdl, s) : w8a16::launch_skinny<__half>(p, pdl, s);
+  } else if (sm90) {
+#if defined(OCTET_WITH_CUTLASS)
+    bf16 ? w8a16::launch_gemm_sm90<__nv_bfloat16>(p, sm_count, s)
+         : w8a16::launch_gemm_sm90<__half>(p, sm_count, s);
+#endif
   } else {
-    skinny ? w8a16::launch_skinny<__nv_bfloat16>(p, s)
-           : w8a16::launch_gemm<__nv_bfloat16>(p, x.context->device, sm_count, s);
+    bf16 ? w8a16::launch_gemm<__nv_bfloat16>(p, x.context->device, sm_count, s)
+         : w8a16::launch_gemm<__half>(p, x.context->device, sm_count, s);
   }
 }
 

@@ -109,11 +109,41 @@ struct Problem {
 };
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
-template <typename T> void launch_skinny(const Problem& p, cudaStream_t stream);
+// pdl: programmatic dependent launch (compute capability 9.0 and newer only).
+template <typename T> void launch_skinny(const Problem& p, bool pdl, cudaStream_t stream);
 template <typename T>
 void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream);
 
-// The M from which the tensor-core GEMM takes over from the skinny kernel.
-constexpr int kSkinnyMaxM = 16;
+// Up to kSkinnyLimitM (8 column tiles of 8 tokens) the skinny (weight-streaming) kernel can run.
+// Against the mma.sync GEMM it wins at every M it can take (H100 measurements in
+// docs/perf-notes-w8a16.md); against the sm90 GEMM see skinny_beats_sm90.
+constexpr int kSkinnyLimitM = 64;
+
+#if defined(OCTET_WITH_CUTLASS)
+// Hopper (sm_90a) CUTLASS mixed-input GEMM, per-channel scales only (gemm_sm90_impl.cuh).
+template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream);
+// Token counts up to which the sm90 GEMM uses its 128 x 64 (features x tokens) tile; from which
+// its 128 x 256 tile; 128 x 128 between.
+constexpr int kSm90MidMaxM = 128;
+constexpr int kSm90HugeMinM = 1024;
+#endif
+
+// Whether the sm90 GEMM can take the problem: per channel (CUTLASS's group-scale mode wants
+// scales in the activation type, which would break the fp32-scale numerics), K % 16 == 0 and
+// N % 8 == 0 (TMA row pitches), 16-byte aligned pointers.
+inline bool sm90_gemm_applies(const Problem& p) {
+  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
+  return p.groups == 1 && p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) &&
+         aligned(p.out) && aligned(p.scales) && (p.bias == nullptr || aligned(p.bias));
+}
+
+// Skinny kernel or sm90 GEMM (per channel on Hopper): the measured crossover (perf notes) is
+// where the GEMM has enough 128-feature x 64-token tiles to keep about half the SMs streaming.
+inline bool skinny_beats_sm90(const Problem& p, int sm_count) {
+  if (p.m <= 16) return true;
+  if (p.m > kSkinnyLimitM) return false;
+  const int64_t tiles = static_cast<int64_t>((p.n + 127) / 128) * ((p.m + 63) / 64);
+  return !(p.m > 20 && 2 * tiles >= sm_count);
+}
 
 }  // namespace octet::cuda::w8a16
