@@ -22,7 +22,7 @@ import dev.octet.Tensor;
  * layer is not for concurrent use from several threads or streams at once. {@link #forwardInto}
  * allocates nothing while M stays within the workspace, so it can be captured in a CUDA graph.
  */
-public final class Int8Linear implements AutoCloseable {
+public final class Int8Linear implements QuantizedLinear {
   private final QuantizedWeight weight;
   private final LayerBias bias; // null without bias
   private final ActivationScheme scheme;
@@ -133,26 +133,13 @@ public final class Int8Linear implements AutoCloseable {
     }
   }
 
-  /** y = x Wq^T + bias for x [M, K] FP16 or BF16: a new [M, N] tensor of x's dtype. */
-  public Tensor forward(Tensor x, Stream stream) {
-    if (x == null) {
-      throw new IllegalArgumentException("x is null");
-    }
-    Tensor out = x.context().allocate(x.dtype(), Shape.of(x.shape().dim(0), outFeatures()));
-    try {
-      forwardInto(x, out, stream);
-      return out;
-    } catch (RuntimeException e) {
-      out.close();
-      throw e;
-    }
-  }
 
   /**
    * As {@link #forward}, into a caller-owned [M, N] {@code out} of x's dtype. Allocates device
    * memory only when M exceeds every earlier M (the workspace grows); otherwise nothing, so it
    * can be captured in a CUDA graph.
    */
+  @Override
   public void forwardInto(Tensor x, Tensor out, Stream stream) {
     if (x == null || out == null) {
       throw new IllegalArgumentException(x == null ? "x is null" : "out is null");
@@ -213,10 +200,12 @@ public final class Int8Linear implements AutoCloseable {
     return bias != null;
   }
 
+  @Override
   public long inFeatures() {
     return weight.inFeatures();
   }
 
+  @Override
   public long outFeatures() {
     return weight.outFeatures();
   }

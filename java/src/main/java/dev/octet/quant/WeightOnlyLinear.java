@@ -22,7 +22,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Owns its quantized weight and its copies of the bias; close it to free them.
  */
-public final class WeightOnlyLinear implements AutoCloseable {
+public final class WeightOnlyLinear implements QuantizedLinear {
   /** The kernels' alignment along K (the input features). */
   public static final int K_ALIGNMENT = 16;
 
@@ -74,25 +74,12 @@ public final class WeightOnlyLinear implements AutoCloseable {
     }
   }
 
-  /** y = x W'^T + bias for x [M, K] FP16 or BF16: a new [M, N] tensor of x's dtype. */
-  public Tensor forward(Tensor x, Stream stream) {
-    if (x == null) {
-      throw new IllegalArgumentException("x is null");
-    }
-    Tensor out = x.context().allocate(x.dtype(), Shape.of(x.shape().dim(0), outFeatures()));
-    try {
-      forwardInto(x, out, stream);
-      return out;
-    } catch (RuntimeException e) {
-      out.close();
-      throw e;
-    }
-  }
 
   /**
    * As {@link #forward}, into a caller-owned [M, N] {@code out} of x's dtype: no allocation and no
    * synchronisation, so it can be captured in a CUDA graph.
    */
+  @Override
   public void forwardInto(Tensor x, Tensor out, Stream stream) {
     if (x == null) {
       throw new IllegalArgumentException("x is null");
@@ -117,10 +104,12 @@ public final class WeightOnlyLinear implements AutoCloseable {
     return bias != null;
   }
 
+  @Override
   public long inFeatures() {
     return weight.inFeatures();
   }
 
+  @Override
   public long outFeatures() {
     return weight.outFeatures();
   }
