@@ -19,9 +19,12 @@ class TensorTest {
       base.close();
       assertArrayEquals(new float[] {0, 1, 9, 9, 9, 9}, rows.toFloatArray());
       rows.close();
-      OctetException e =
-          assertThrows(OctetException.class, () -> ctx.allocate(DType.FP32, Shape.of(4)).view(Shape.of(5), 0));
-      assertTrue(e.getMessage().contains("'shape'"), e.getMessage());
+      try (Tensor small = ctx.allocate(DType.FP32, Shape.of(4))) {
+        OctetException e = assertThrows(OctetException.class, () -> small.view(Shape.of(5), 0));
+        assertTrue(e.getMessage().contains("'shape'"), e.getMessage());
+        OctetException off = assertThrows(OctetException.class, () -> small.view(Shape.of(2), 3));
+        assertTrue(off.getMessage().contains("'offset'"), off.getMessage());
+      }
     }
   }
 }
