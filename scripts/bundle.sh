@@ -45,7 +45,7 @@ mvn -B -q -ntp -Dstyle.color=never dependency:copy -DoutputDirectory="$PWD/$out/
   -Dartifact=org.junit.platform:junit-platform-console-standalone:1.12.2 >/dev/null
 
 echo "== runtime (jlink)"
-jlink --add-modules java.base,java.logging,java.management,java.xml,java.naming,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.zipfs \
+jlink --add-modules java.base,java.desktop,java.logging,java.management,java.xml,java.naming,jdk.unsupported,jdk.management,jdk.crypto.ec,jdk.zipfs \
   --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$out/runtime"
 
 cat >"$out/bin/octet-java" <<'SH'

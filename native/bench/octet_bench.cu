@@ -8,7 +8,7 @@
 //   w8a8         oct_quantize_activations (dynamic per token) + oct_gemm_s8 fp16 out  } in the
 //   w8a16        oct_gemm_w8a16, per channel and per group of 128                     } library
 //   quant_act    oct_quantize_activations alone (dynamic per token)                   } is skipped
-//   llm_int8     hook for LLM.int8() (oct_linear_llm_int8), not measured yet
+//   llm_int8     oct_linear_llm_int8 (threshold 6) on x with 0, 8 and K/2 planted outlier columns
 //   percall      host time per call in a tight loop (N calls, one synchronize): the native side of
 //                the Java benchmark's overhead comparison
 //
@@ -45,19 +45,39 @@ using gemm_s8_fn = oct_status_t (*)(oct_tensor_t a, oct_tensor_t b, oct_tensor_t
 using gemm_w8a16_fn = oct_status_t (*)(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale,
                                        oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream);
 
+using llm_int8_fn = oct_status_t (*)(oct_tensor_t x, float threshold, oct_tensor_t q,
+                                     oct_tensor_t w_scale, oct_tensor_t bias,
+                                     oct_tensor_t workspace, oct_tensor_t out,
+                                     oct_tensor_t outlier_count, oct_stream_t stream);
+using llm_int8_ws_fn = oct_status_t (*)(int64_t m, int64_t n, int64_t k, int64_t* bytes);
+
 struct EntryPoints {
   gemm_s8_fn gemm_s8 = nullptr;
   gemm_w8a16_fn gemm_w8a16 = nullptr;
-  // LLM.int8() hook: when its entry point lands, give it a prototype here and a driver in
-  // Bench::llm_int8() below (measured like w8a8: x fp16 in, fp16 out, baseline cuBLAS fp16).
-  void* llm_int8 = nullptr;
+  llm_int8_fn llm_int8 = nullptr;
+  llm_int8_ws_fn llm_int8_workspace_size = nullptr;
 };
+
+// Plants `count` outlier columns (j = i * K / count) at +-(20..60) in x [M, K].
+__global__ void plant_outliers_kernel(__half* x, int64_t m, int64_t k, int count, uint64_t seed) {
+  const int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= m * count) return;
+  const int64_t r = i / count, col = (i % count) * k / count;
+  uint64_t h = (uint64_t(i) + 1) * 0x9e3779b97f4a7c15ull ^ seed;
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
+  const float v = 20.0f + 40.0f * float((h >> 40) & 0xffff) / 65536.0f;
+  x[r * k + col] = __float2half((h & 1) ? v : -v);
+}
 
 EntryPoints resolve_entry_points() {
   EntryPoints e;
   e.gemm_s8 = reinterpret_cast<gemm_s8_fn>(dlsym(RTLD_DEFAULT, "oct_gemm_s8"));
   e.gemm_w8a16 = reinterpret_cast<gemm_w8a16_fn>(dlsym(RTLD_DEFAULT, "oct_gemm_w8a16"));
-  e.llm_int8 = dlsym(RTLD_DEFAULT, "oct_linear_llm_int8");
+  e.llm_int8 = reinterpret_cast<llm_int8_fn>(dlsym(RTLD_DEFAULT, "oct_linear_llm_int8"));
+  e.llm_int8_workspace_size =
+      reinterpret_cast<llm_int8_ws_fn>(dlsym(RTLD_DEFAULT, "oct_llm_int8_workspace_size"));
   return e;
 }
 
@@ -317,7 +337,7 @@ class Bench {
     std::printf("entry points: oct_gemm_s8 %s, oct_gemm_w8a16 %s, oct_linear_llm_int8 %s\n",
                 entry_.gemm_s8 ? "found" : "absent (s8_raw, s8_fp16, w8a8 skipped)",
                 entry_.gemm_w8a16 ? "found" : "absent (w8a16 skipped)",
-                entry_.llm_int8 ? "found (no driver yet: see Bench::llm_int8)" : "absent");
+                entry_.llm_int8 ? "found" : "absent (llm_int8 skipped)");
     std::printf("timing: budget %.0f ms per measurement, %d..%d samples; weights rotated over "
                 ">= 4x L2; checks %s\n\n",
                 opt_.timing.budget_ms, opt_.timing.min_samples, opt_.timing.max_samples,
@@ -327,7 +347,8 @@ class Bench {
   int run() {
     if (wants("copy")) attempt("copy", [&] { copy(); });
     const bool per_case = wants("cublas_fp16") || wants("cublas_int8") || wants("s8_raw") ||
-                          wants("s8_fp16") || wants("w8a8") || wants("w8a16") || wants("quant_act");
+                          wants("s8_fp16") || wants("w8a8") || wants("w8a16") || wants("quant_act") ||
+                          wants("llm_int8");
     for (const LayerShape& s : per_case ? opt_.shapes : std::vector<LayerShape>{}) {
       std::vector<int64_t> ms = s.square ? std::vector<int64_t>{8192} : opt_.ms;
       for (int64_t m : ms) {
@@ -340,7 +361,6 @@ class Bench {
       release(weights_);
     }
     if (wants("percall")) attempt("percall", [&] { percall(); });
-    if (wants("llm_int8")) llm_int8();
     fill_baselines();
     print_table(rows_);
     if (opt_.write_csv && !rows_.empty()) {
@@ -431,7 +451,7 @@ class Bench {
 
   bool needs_int8_weights() const {
     return wants("cublas_int8") || wants("s8_raw") || wants("s8_fp16") || wants("w8a8") ||
-           wants("w8a16");
+           wants("w8a16") || wants("llm_int8");
   }
 
   void prepare_weights(int64_t n, int64_t k) {
@@ -706,6 +726,15 @@ class Bench {
       }
     }
     if (wants("quant_act")) attempt("octet_quant_act", [&] { quant_act(c); });
+    if (wants("llm_int8")) {
+      if (!entry_.llm_int8 || !entry_.llm_int8_workspace_size) {
+        ++skips_;
+        std::printf("   skipped llm_int8: oct_linear_llm_int8 is not in this liboctet\n");
+      } else {
+        for (int outliers : {0, 8, static_cast<int>(c.k / 2)})
+          attempt("octet_llm_int8", [&] { llm_int8(c, outliers); });
+      }
+    }
   }
 
   void s8_raw(const Case& c) {
@@ -831,16 +860,47 @@ class Bench {
            3.0 * c.m * c.k + 4.0 * c.m);
   }
 
-  // LLM.int8() hook: once oct_linear_llm_int8 (or its final name) lands, declare its prototype
-  // in EntryPoints, build its operands here (x fp16 [M, K], the int8 weight with its outlier
-  // columns, fp16 out), check it against reference() like w8a8 and record("octet_llm_int8", ...);
-  // fill_baselines() already compares it with cuBLAS fp16.
-  void llm_int8() {
-    ++skips_;
-    std::printf("-- llm_int8: %s\n", entry_.llm_int8
-                                         ? "oct_linear_llm_int8 found, but this benchmark has no "
-                                           "driver for it yet (see Bench::llm_int8)"
-                                         : "skipped (oct_linear_llm_int8 is not in this liboctet)");
+  // LLM.int8() (threshold 6) on a copy of x (uniform in [-1, 1]) with `outliers` planted
+  // columns at +-(20..60): the same weights as w8a8, checked against the fp32 reference of the
+  // planted x times the dequantized weight, recorded as octet_llm_int8/outliers<count>.
+  void llm_int8(const Case& c, int outliers) {
+    const auto& q = weights_.q;
+    Tensor x = make(OCT_DTYPE_FP16, {c.m, c.k});
+    CUDA_OK(cudaMemcpyAsync(x.ptr(), acts_.x16.ptr(), x.nbytes(), cudaMemcpyDeviceToDevice, cs_));
+    if (outliers > 0) {
+      const int64_t n = c.m * outliers;
+      plant_outliers_kernel<<<static_cast<unsigned>((n + 255) / 256), 256, 0, cs_>>>(
+          x.ptr<__half>(), c.m, c.k, outliers, next_seed());
+      CUDA_OK(cudaGetLastError());
+    }
+    int64_t bytes = 0;
+    OCT_OK(entry_.llm_int8_workspace_size(c.m, c.n, c.k, &bytes));
+    Tensor ws = make(OCT_DTYPE_INT8, {bytes});
+    Tensor count = make(OCT_DTYPE_INT32, {1});
+    auto launch = [&](int64_t i) {
+      OCT_OK(entry_.llm_int8(x.t(), 6.0f, q[i % q.size()].t(), weights_.b_scale.t(), nullptr,
+                             ws.t(), acts_.out16.t(), count.t(), stream_));
+    };
+    const std::string variant = "outliers" + std::to_string(outliers);
+    if (opt_.check) {
+      const Tensor& wdq = dequantized_weight(weights_.dq_channel, weights_.b_scale.ptr<float>(), 1,
+                                             c.k, c);
+      reference(x.ptr(), wdq.ptr(), c);
+      CUDA_OK(cudaMemsetAsync(acts_.out16.ptr(), 0xff, acts_.out16.nbytes(), cs_));
+      launch(0);
+      int32_t got = -1;
+      CUDA_OK(cudaMemcpyAsync(&got, count.ptr(), 4, cudaMemcpyDeviceToHost, cs_));
+      CUDA_OK(cudaStreamSynchronize(cs_));
+      if (got != outliers)
+        throw Error("octet_llm_int8: " + std::to_string(got) + " outlier columns found, " +
+                    std::to_string(outliers) + " planted");
+      // the regular part as w8a8 (per-token rounding of |x| <= 1), the outlier part near exact
+      expect_close(("octet_llm_int8/" + variant).c_str(), acts_.out16.ptr<__half>(),
+                   acts_.ref.ptr<float>(), c.m * c.n, 3e-2);
+    }
+    const Timing t = measure(cs_, launch, opt_.timing);
+    record("octet_llm_int8", variant.c_str(), c, t, 2.0 * c.m * c.n * c.k,
+           2.0 * c.m * c.k + double(c.n) * c.k + 2.0 * c.m * c.n + 4.0 * c.n);
   }
 
   // Host time per call at M = 1 (and end-to-end at M = 128, 1024) on a 4096 x 4096 layer: 1000

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "common/gemm_s8.hpp"
+#include "common/llm_int8.hpp"
 #include "common/objects.hpp"
 
 namespace octet {
@@ -76,6 +77,17 @@ void gemm_s8(const GemmS8Problem& p);
 namespace cuda {
 // Picks a kernel by the device's architecture, the shape's alignment and M; enqueues on `stream`.
 void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream);
+}  // namespace cuda
+#endif
+
+// ---- LLM.int8() (api/llm_int8.cpp; cpu/llm_int8.cpp; cuda/llm_int8/): see common/llm_int8.hpp.
+namespace cpu {
+void linear_llm_int8(const LlmInt8Problem& p);
+}  // namespace cpu
+#ifdef OCTET_WITH_CUDA
+namespace cuda {
+// Enqueues the whole decomposition on `stream`: no allocation, no synchronisation.
+void linear_llm_int8(const oct_context& context, const LlmInt8Problem& p, void* stream);
 }  // namespace cuda
 #endif
 

@@ -337,6 +337,49 @@ OCT_API oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_
                                  oct_tensor_t b_scale, oct_tensor_t bias, oct_tensor_t out,
                                  oct_stream_t stream);
 
+/* ---------------------------------------------------------------- LLM.int8() */
+
+/* Workspace bytes for oct_linear_llm_int8 at a given M, N, K (each in [1, 2^31-1], K <= 131071).
+ * About M*K (int8 activations) + 2*M*K (gathered outlier columns of x) + N*K (of the weight)
+ * + 2*M*N (the outlier part) bytes, plus small vectors. */
+OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k, int64_t* bytes);
+
+/*
+ * LLM.int8() (Dettmers et al. 2022) linear layer, Y = X W^T (+ bias), W per-channel int8 (q,
+ * w_scale [N], as written by oct_quantize_weight with group_size 0):
+ *  1. outlier columns: every column j with max_m |X[m,j]| > threshold (a column holding a NaN is
+ *     not an outlier; one holding an Inf is);
+ *  2. regular part: X with outlier columns zeroed, quantized per token (absmax over the
+ *     non-outlier columns only, else exactly as oct_quantize_activations' dynamic per-token
+ *     scheme) to int8, int8 GEMM with W (exact int32), dequantized by per-token x per-channel
+ *     scales;
+ *  3. outlier part: C[m,n] = w_scale[n] * sum over outlier columns j of X[m,j] * q[n,j], in fp32
+ *     (every product exact: q enters as an exact fp16/bf16 integer; the order of the additions
+ *     is the backend's), rounded once to out's dtype;
+ *  4. Y = regular + outlier (+ bias): the outlier part enters the int8 GEMM's epilogue as its
+ *     source term, never as a separate full-size add, in the order of oct_gemm_s8's epilogue:
+ *       t = (float)acc[m,n] * w_scale[n];  y = fmaf(a_scale[m], t, bias[n] + C[m,n]);
+ *     y rounded once to out's dtype. (C is held in out's dtype to halve its memory traffic; see
+ *     native/src/cuda/llm_int8/llm_int8.cu.)
+ * With no outlier column, C is 0 and out equals oct_quantize_activations (dynamic per token)
+ * followed by oct_gemm_s8 bit for bit.
+ * x [M,K] fp16/bf16; q [N,K] int8; w_scale fp32 [N]; bias [N] x dtype or NULL; out [M,N] x dtype;
+ * workspace: an int8 1-D tensor of at least oct_llm_int8_workspace_size bytes (same context),
+ * starting at a 16-byte aligned address (a whole tensor always does);
+ * outlier_count: optional int32 [1] tensor receiving the number of outlier columns (device-side,
+ * no sync).
+ * threshold must be > 0 and finite (else INVALID_ARGUMENT naming 'threshold').
+ * On CUDA: five nodes on `stream` (a memset and four kernels, the last the int8 GEMM), no
+ * allocation, no synchronisation: capturable in a CUDA graph; the outlier count stays on the
+ * device (the outlier GEMM reads its loop bound there), so the cost of the outlier part follows
+ * the number of outlier columns. The int8 GEMM takes its tensor-core path when K % 16 == 0 and
+ * N % 8 == 0 (as oct_gemm_s8).
+ */
+OCT_API oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q,
+                                         oct_tensor_t w_scale, oct_tensor_t bias,
+                                         oct_tensor_t workspace, oct_tensor_t out,
+                                         oct_tensor_t outlier_count, oct_stream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

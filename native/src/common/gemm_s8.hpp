@@ -23,6 +23,9 @@ struct GemmS8Problem {
   bool b_per_col = false;          // b_scale has n entries (else one, broadcast)
   const void* bias = nullptr;      // [n] of out_dtype, or null
   void* out = nullptr;             // [m, n] row-major
+  // Internal (never set by oct_gemm_s8): an addend c [m, n] of out_dtype, row-major, entering the
+  // epilogue beside the bias (LLM.int8()'s outlier part). Needs the scaled mode.
+  const void* c = nullptr;
   oct_dtype_t out_dtype = OCT_DTYPE_INT32;  // INT32 (raw), FP16 or BF16
 
   bool raw() const { return out_dtype == OCT_DTYPE_INT32; }
@@ -33,6 +36,15 @@ struct GemmS8Problem {
 OCT_HD float gemm_s8_epilogue(int32_t acc, float a_scale, float b_scale, float bias) {
   const float t = static_cast<float>(acc) * b_scale;
   return fmaf(a_scale, t, bias);
+}
+
+// The same with a source term c (already rounded to the output dtype, read back as fp32):
+//   t = (float)acc * b_scale;  y = fmaf(a_scale, t, bias + c)   (bias + c: one fp32 addition).
+// With c = +0 this equals gemm_s8_epilogue bit for bit (bias + 0 == bias, and a -0 bias can only
+// differ where a_scale * t is -0, which positive scales never give).
+OCT_HD float gemm_s8_epilogue_src(int32_t acc, float a_scale, float b_scale, float bias, float c) {
+  const float t = static_cast<float>(acc) * b_scale;
+  return fmaf(a_scale, t, bias + c);
 }
 
 }  // namespace octet

@@ -1,6 +1,7 @@
 // CPU reference of the int8 GEMM: exact int32 dot products over K (both operands are K-major),
 // blocked so that a panel of b stays in cache while rows of a stream past it, then the epilogue
-// of octet.h (common/gemm_s8.hpp) and one rounding to the output dtype.
+// of octet.h (common/gemm_s8.hpp; with the internal source term c when given) and one rounding
+// to the output dtype.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -39,13 +40,19 @@ void gemm_s8(const GemmS8Problem& p) {
             break;
           case OCT_DTYPE_FP16: {
             const float bias = p.bias ? half_to_float(static_cast<const uint16_t*>(p.bias)[n]) : 0.0f;
-            const float y = gemm_s8_epilogue(acc, as, p.b_scale[p.b_per_col ? n : 0], bias);
+            const float bs = p.b_scale[p.b_per_col ? n : 0];
+            const float y =
+                p.c ? gemm_s8_epilogue_src(acc, as, bs, bias, half_to_float(static_cast<const uint16_t*>(p.c)[o]))
+                    : gemm_s8_epilogue(acc, as, bs, bias);
             static_cast<uint16_t*>(p.out)[o] = float_to_half(y);
             break;
           }
           case OCT_DTYPE_BF16: {
             const float bias = p.bias ? bf16_to_float(static_cast<const uint16_t*>(p.bias)[n]) : 0.0f;
-            const float y = gemm_s8_epilogue(acc, as, p.b_scale[p.b_per_col ? n : 0], bias);
+            const float bs = p.b_scale[p.b_per_col ? n : 0];
+            const float y =
+                p.c ? gemm_s8_epilogue_src(acc, as, bs, bias, bf16_to_float(static_cast<const uint16_t*>(p.c)[o]))
+                    : gemm_s8_epilogue(acc, as, bs, bias);
             static_cast<uint16_t*>(p.out)[o] = float_to_bf16(y);
             break;
           }

@@ -11,6 +11,7 @@
  */
 module dev.octet {
   requires com.fasterxml.jackson.databind;
+  requires java.desktop; // OutlierAnalysis draws its chart with java.awt.image + javax.imageio
 
   exports dev.octet;
   exports dev.octet.checkpoint;

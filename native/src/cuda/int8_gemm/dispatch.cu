@@ -55,7 +55,7 @@ bool tensor_core_aligned(const GemmS8Problem& p) {
   // The epilogue's vector loads of b_scale and bias need them aligned too (whole allocations
   // always are; checked so that a future view API cannot break it silently).
   return p.k % 16 == 0 && p.n % 8 == 0 && aligned16(p.a) && aligned16(p.b) && aligned16(p.out) &&
-         aligned16(p.b_scale) && aligned16(p.bias);
+         aligned16(p.b_scale) && aligned16(p.bias) && aligned16(p.c);
 }
 
 }  // namespace int8_gemm
@@ -72,7 +72,16 @@ void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
     return;
   }
 #ifdef OCTET_WITH_CUTLASS
-  if (int8_gemm::tensor_core_aligned(p)) {
+  if (int8_gemm::tensor_core_aligned(p) && p.c != nullptr) {  // with the source term
+    if (dev.sm == 90) {
+      if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm90_fp16_src(p, dev.sm_count, s);
+      if (p.out_dtype == OCT_DTYPE_BF16) return int8_gemm::run_sm90_bf16_src(p, dev.sm_count, s);
+    }
+    if (dev.sm >= 80 && dev.sm < 90 && p.b_per_col) {
+      if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm80_fp16_src(p, s);
+      if (p.out_dtype == OCT_DTYPE_BF16) return int8_gemm::run_sm80_bf16_src(p, s);
+    }
+  } else if (int8_gemm::tensor_core_aligned(p)) {
     if (dev.sm == 90) {  // sm_90a code runs on sm_90 only
       switch (p.out_dtype) {
         case OCT_DTYPE_FP16: int8_gemm::run_sm90_fp16(p, dev.sm_count, s); return;

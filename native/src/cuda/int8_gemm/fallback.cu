@@ -43,7 +43,9 @@ __device__ __forceinline__ void store_out(void* out, int64_t o, int64_t n, int32
     using E = Element<D>;
     using T = typename E::type;
     const float bias = p.bias ? E::load(static_cast<const T*>(p.bias)[n]) : 0.0f;
-    const float y = gemm_s8_epilogue(acc, as, p.b_scale[p.b_per_col ? n : 0], bias);
+    const float bs = p.b_scale[p.b_per_col ? n : 0];
+    const float y = p.c ? gemm_s8_epilogue_src(acc, as, bs, bias, E::load(static_cast<const T*>(p.c)[o]))
+                        : gemm_s8_epilogue(acc, as, bs, bias);
     static_cast<T*>(out)[o] = E::store(y);
   }
 }

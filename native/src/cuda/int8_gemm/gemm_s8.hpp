@@ -25,11 +25,17 @@ bool tensor_core_aligned(const GemmS8Problem& p);
 void run_sm90_fp16(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
 void run_sm90_bf16(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
 void run_sm90_s32(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+// ... with the source term p.c (fp16/bf16 out).
+void run_sm90_fp16_src(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+void run_sm90_bf16_src(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
 
 // CUTLASS 2.x mma.sync kernels (sm_80 machine code; runs on sm_80, sm_86, sm_89).
 void run_sm80_fp16(const GemmS8Problem& p, cudaStream_t stream);
 void run_sm80_bf16(const GemmS8Problem& p, cudaStream_t stream);
 void run_sm80_s32(const GemmS8Problem& p, cudaStream_t stream);
+// ... with the source term p.c (fp16/bf16 out, per-channel b_scale only).
+void run_sm80_fp16_src(const GemmS8Problem& p, cudaStream_t stream);
+void run_sm80_bf16_src(const GemmS8Problem& p, cudaStream_t stream);
 #endif
 
 // Named M buckets shared by the architectures' dispatchers (see docs/perf-notes-int8-gemm.md).

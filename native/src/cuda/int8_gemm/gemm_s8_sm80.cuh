@@ -9,6 +9,10 @@
 //           since the 2.x row broadcast loads vectors and cannot take a stride of 0.
 //   Bias:   row broadcast in out's dtype; a null pointer reads as 0.
 //   Raw mode: out = acc as int32.
+//   Source term (the internal GemmS8Problem::c, LLM.int8()'s outlier part): C [M, N] in out's
+//   dtype, loaded by an aux-load visitor, joins the bias before the fma:
+//     out = fma(ScaleA[m], ScaleB[n] * (float)acc, Bias[n] + C[m,n])
+//   (instantiated with a per-channel ScaleB only: gemm_s8_src_sm80.cu).
 // One tile configuration (128x128x64, 4 warps of 64x64, 4 stages, 64 KiB shared memory); no
 // workspace (identity swizzle, no split-K).
 #pragma once
@@ -50,8 +54,8 @@ using StrideD = Stride<int64_t, _1, _0>;
 template <class ElementD>
 using Store = tb::VisitorAuxStore<ThreadMap, ElementD, kRound, StrideD>;
 
-// out in fp16/bf16; kPerChannelB: b_scale has N entries (else one).
-template <class ElementD, bool kPerChannelB>
+// out in fp16/bf16; kPerChannelB: b_scale has N entries (else one); kSrc: add C.
+template <class ElementD, bool kPerChannelB, bool kSrc = false>
 struct ScaledEpilogue {
   using Accum = tb::VisitorAccFetch;
   using ScaleA = tb::VisitorColBroadcast<ThreadMap, float, Stride<int64_t, _0, _0>>;
@@ -61,9 +65,13 @@ struct ScaledEpilogue {
   using Bias = tb::VisitorRowBroadcast<ThreadMap, ElementD, Stride<_0, _1, _0>>;
   using Scaled = tb::Sm80EVT<tb::VisitorCompute<cutlass::multiplies, float, float, kRound>,
                              ScaleB, Accum>;
+  using Src = tb::VisitorAuxLoad<ThreadMap, ElementD, StrideD>;
+  using Addend = std::conditional_t<
+      kSrc, tb::Sm80EVT<tb::VisitorCompute<cutlass::plus, float, float, kRound>, Bias, Src>,
+      Bias>;
   using Out = tb::Sm80EVT<
       tb::VisitorCompute<cutlass::homogeneous_multiply_add, ElementD, float, kRound>, ScaleA,
-      Scaled, Bias>;
+      Scaled, Addend>;
   using Tree = tb::Sm80EVT<Store<ElementD>, Out>;
 
   static typename ScaleB::Arguments scale_b(const GemmS8Problem& p) {
@@ -76,12 +84,23 @@ struct ScaledEpilogue {
     }
   }
 
+  static typename Addend::Arguments addend(const GemmS8Problem& p) {
+    typename Bias::Arguments bias{static_cast<const ElementD*>(p.bias), ElementD(0), {}};
+    if constexpr (kSrc) {
+      typename Src::Arguments src{static_cast<ElementD*>(const_cast<void*>(p.c)), ElementD(0),
+                                  {p.n, {}, {}}};
+      return {bias, src, {}};  // Bias (null: 0) + C
+    } else {
+      return bias;
+    }
+  }
+
   static typename Tree::Arguments arguments(const GemmS8Problem& p) {
     const int64_t a_stride = p.a_per_row ? 1 : 0;
     typename Out::Arguments out{
         {p.a_scale, 0.0f, {a_stride, {}, {}}},                    // ScaleA
         {scale_b(p), {}, {}},                                     // ScaleB * acc
-        {static_cast<const ElementD*>(p.bias), ElementD(0), {}},  // Bias (null: 0)
+        addend(p),                                                // Bias (+ C)
         {}};                                                      // fma
     return {out, {static_cast<ElementD*>(p.out), {p.n, {}, {}}}};
   }

@@ -8,8 +8,14 @@
 //   Bias: row broadcast of bias in out's dtype; a null pointer reads as 0 (one kernel for both).
 //   Raw mode: out = acc as int32.
 //
-// So the only template axes are the output type (one .cu each: *_fp16_sm90.cu, *_bf16_sm90.cu,
-// *_s32_sm90.cu) and the tile configuration, chosen at run time by M (and N) bucket.
+// With a source term (the internal GemmS8Problem::c, LLM.int8()'s outlier part), the C operand
+// (out's dtype, loaded by the epilogue's TMA) joins the bias before the fma:
+//
+//   out = fma(ScaleA[m], ScaleB[n] * (float)acc, Bias[n] + C[m,n])
+//
+// So the template axes are the output type, the source term (one .cu each: *_fp16_sm90.cu,
+// *_bf16_sm90.cu, *_s32_sm90.cu, *_fp16_src_sm90.cu, *_bf16_src_sm90.cu) and the tile
+// configuration, chosen at run time by M (and N) bucket.
 // No kernel here needs a workspace (no split-K / stream-K); run() checks that it is zero.
 #pragma once
 
@@ -70,7 +76,7 @@ struct ConfigLargeM {
 
 // ---- the epilogue trees
 
-template <class ElementD, class Tile>
+template <class ElementD, class Tile, bool kSrc>
 struct ScaledEpilogue {
   using RN = std::integral_constant<cutlass::FloatRoundStyle, cutlass::FloatRoundStyle::round_to_nearest>;
   static constexpr auto kRound = cutlass::FloatRoundStyle::round_to_nearest;
@@ -84,16 +90,31 @@ struct ScaledEpilogue {
   using Scaled = cutlass::epilogue::fusion::Sm90EVT<
       cutlass::epilogue::fusion::Sm90Compute<cutlass::multiplies, float, float, kRound>, ScaleB,
       Accum>;
+  // Bias + C (fp32 addition) with a source term, else Bias alone.
+  using Addend = std::conditional_t<
+      kSrc,
+      cutlass::epilogue::fusion::Sm90EVT<
+          cutlass::epilogue::fusion::Sm90Compute<cutlass::plus, float, float, kRound>, Bias,
+          cutlass::epilogue::fusion::Sm90SrcFetch<ElementD>>,
+      Bias>;
   using Tree = cutlass::epilogue::fusion::Sm90EVT<
       cutlass::epilogue::fusion::Sm90Compute<cutlass::homogeneous_multiply_add, ElementD, float,
                                              kRound>,
-      ScaleA, Scaled, Bias>;
+      ScaleA, Scaled, Addend>;
+
+  static typename Addend::Arguments addend(const GemmS8Problem& p) {
+    typename Bias::Arguments bias{static_cast<const ElementD*>(p.bias), ElementD(0), {}};
+    if constexpr (kSrc)
+      return {bias, {}, {}};  // Bias (null: 0) + C
+    else
+      return bias;
+  }
 
   static typename Tree::Arguments arguments(const GemmS8Problem& p) {
     return typename Tree::Arguments{
         {p.a_scale, 0.0f, {p.a_per_row, {}, {}}},                // ScaleA
         {{p.b_scale, 0.0f, {{}, p.b_per_col, {}}}, {}, {}},     // ScaleB * acc
-        {static_cast<const ElementD*>(p.bias), ElementD(0), {}},  // Bias (null: 0)
+        addend(p),                                                // Bias (+ C)
         {}};                                                      // fma
   }
 };
@@ -111,18 +132,19 @@ struct RawEpilogue {
 
 // ---- one GEMM type per (output type, configuration)
 
-template <class ElementD, class Config>
+template <class ElementD, class Config, bool kSrc>
 struct Gemm {
   using Tile = typename Config::Tile;
   using Cluster = typename Config::Cluster;
   using Epi = std::conditional_t<std::is_same_v<ElementD, int32_t>, RawEpilogue<Tile>,
-                                 ScaledEpilogue<ElementD, Tile>>;
+                                 ScaledEpilogue<ElementD, Tile, kSrc>>;
   static constexpr int kAlignD = 16 / sizeof(ElementD);
+  using ElementC = std::conditional_t<kSrc, ElementD, void>;  // C: the source term, if any
 
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, Tile, Cluster,
       cutlass::epilogue::collective::EpilogueTileAuto, int32_t, float,
-      void, cutlass::layout::RowMajor, kAlignD,      // no C operand
+      ElementC, cutlass::layout::RowMajor, kAlignD,  // C (the source term) or none
       ElementD, cutlass::layout::RowMajor, kAlignD,  // D
       typename Config::Epilogue, typename Epi::Tree>::CollectiveOp;
 
@@ -151,9 +173,9 @@ inline void check_cutlass(cutlass::Status status, const char* what, const char* 
        cutlassGetStatusString(status));
 }
 
-template <class ElementD, class Config>
+template <class ElementD, bool kSrc, class Config>
 void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* name) {
-  using G = Gemm<ElementD, Config>;
+  using G = Gemm<ElementD, Config, kSrc>;
   using Device = typename G::Device;
   using Kernel = typename G::Kernel;
   const int m = static_cast<int>(p.m), n = static_cast<int>(p.n), k = static_cast<int>(p.k);
@@ -165,7 +187,8 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
       cutlass::gemm::GemmUniversalMode::kGemm,
       {m, n, k, 1},
       {p.a, stride_a, p.b, stride_b},
-      {G::Epi::arguments(p), nullptr, stride_c, static_cast<ElementD*>(p.out), stride_d}};
+      {G::Epi::arguments(p), kSrc ? static_cast<const ElementD*>(p.c) : nullptr, stride_c,
+       static_cast<ElementD*>(p.out), stride_d}};
   int device = 0;
   OCT_CUDA_CHECK(cudaGetDevice(&device));
   args.hw_info.device_id = device;
@@ -182,8 +205,8 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
   OCT_CUDA_CHECK_LAUNCH("CUTLASS sm90 int8 GEMM");
 }
 
-// The M-bucket dispatcher for one output type.
-template <class ElementD>
+// The M-bucket dispatcher for one output type, without or with (kSrc) the source term.
+template <class ElementD, bool kSrc = false>
 void dispatch(const GemmS8Problem& p, int sm_count, cudaStream_t stream) {
   if (p.m > 0x7fffffff || p.n > 0x7fffffff)
     fail(OCT_STATUS_NOT_SUPPORTED, "oct_gemm_s8: M = %lld or N = %lld exceeds int32",
@@ -191,15 +214,15 @@ void dispatch(const GemmS8Problem& p, int sm_count, cudaStream_t stream) {
   switch (m_bucket(p.m)) {
     case MBucket::kSmall:
       if (p.n < 8192)
-        run<ElementD, ConfigSmallM>(p, sm_count, stream, "sm90 small-M 64x64x256 1x8");
+        run<ElementD, kSrc, ConfigSmallM>(p, sm_count, stream, "sm90 small-M 64x64x256 1x8");
       else
-        run<ElementD, ConfigSmallMWideN>(p, sm_count, stream, "sm90 small-M 64x128x256 1x4");
+        run<ElementD, kSrc, ConfigSmallMWideN>(p, sm_count, stream, "sm90 small-M 64x128x256 1x4");
       return;
     case MBucket::kMid:
-      run<ElementD, ConfigMidM>(p, sm_count, stream, "sm90 pingpong 64x128x128 2x1");
+      run<ElementD, kSrc, ConfigMidM>(p, sm_count, stream, "sm90 pingpong 64x128x128 2x1");
       return;
     case MBucket::kLarge:
-      run<ElementD, ConfigLargeM>(p, sm_count, stream, "sm90 cooperative 128x256x128 2x1");
+      run<ElementD, kSrc, ConfigLargeM>(p, sm_count, stream, "sm90 cooperative 128x256x128 2x1");
       return;
   }
 }

@@ -2264,5 +2264,136 @@ public class OctetH extends OctetH$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class oct_llm_int8_workspace_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_LONG,
+            OctetH.C_LONG,
+            OctetH.C_LONG,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_llm_int8_workspace_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k, int64_t *bytes)
+     * }
+     */
+    public static FunctionDescriptor oct_llm_int8_workspace_size$descriptor() {
+        return oct_llm_int8_workspace_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k, int64_t *bytes)
+     * }
+     */
+    public static MethodHandle oct_llm_int8_workspace_size$handle() {
+        return oct_llm_int8_workspace_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k, int64_t *bytes)
+     * }
+     */
+    public static MemorySegment oct_llm_int8_workspace_size$address() {
+        return oct_llm_int8_workspace_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k, int64_t *bytes)
+     * }
+     */
+    public static int oct_llm_int8_workspace_size(long m, long n, long k, MemorySegment bytes) {
+        var mh$ = oct_llm_int8_workspace_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_llm_int8_workspace_size", m, n, k, bytes);
+            }
+            return (int)mh$.invokeExact(m, n, k, bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class oct_linear_llm_int8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            OctetH.C_INT,
+            OctetH.C_POINTER,
+            OctetH.C_FLOAT,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER,
+            OctetH.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("oct_linear_llm_int8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t workspace, oct_tensor_t out, oct_tensor_t outlier_count, oct_stream_t stream)
+     * }
+     */
+    public static FunctionDescriptor oct_linear_llm_int8$descriptor() {
+        return oct_linear_llm_int8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t workspace, oct_tensor_t out, oct_tensor_t outlier_count, oct_stream_t stream)
+     * }
+     */
+    public static MethodHandle oct_linear_llm_int8$handle() {
+        return oct_linear_llm_int8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t workspace, oct_tensor_t out, oct_tensor_t outlier_count, oct_stream_t stream)
+     * }
+     */
+    public static MemorySegment oct_linear_llm_int8$address() {
+        return oct_linear_llm_int8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q, oct_tensor_t w_scale, oct_tensor_t bias, oct_tensor_t workspace, oct_tensor_t out, oct_tensor_t outlier_count, oct_stream_t stream)
+     * }
+     */
+    public static int oct_linear_llm_int8(MemorySegment x, float threshold, MemorySegment q, MemorySegment w_scale, MemorySegment bias, MemorySegment workspace, MemorySegment out, MemorySegment outlier_count, MemorySegment stream) {
+        var mh$ = oct_linear_llm_int8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("oct_linear_llm_int8", x, threshold, q, w_scale, bias, workspace, out, outlier_count, stream);
+            }
+            return (int)mh$.invokeExact(x, threshold, q, w_scale, bias, workspace, out, outlier_count, stream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 

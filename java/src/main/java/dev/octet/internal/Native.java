@@ -66,6 +66,15 @@ public final class Native {
     }
   }
 
+  /** Calls a C function that writes one int64 result; returns that value. */
+  public static long outLong(String function, PointerCall call) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
+      check(call.invoke(out), function);
+      return out.get(ValueLayout.JAVA_LONG, 0);
+    }
+  }
+
   /** A C call whose last argument is an out-parameter. */
   @FunctionalInterface
   public interface PointerCall {

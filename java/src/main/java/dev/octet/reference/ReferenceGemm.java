@@ -48,6 +48,26 @@ public final class ReferenceGemm {
     return y;
   }
 
+  /**
+   * The epilogue with a source term (LLM.int8()'s outlier part, {@code c} [m, n]: the output
+   * dtype's values as floats), in liboctet's order: t = (float) acc * bScale[n]; y =
+   * fma(aScale[m], t, bias[n] + c[m, n]) (bias + c: one fp32 addition). With c all +0 this equals
+   * {@link #epilogue(int[], int, int, float[], float[], float[])} bit for bit.
+   */
+  public static float[] epilogue(
+      int[] acc, int m, int n, float[] aScale, float[] bScale, float[] bias, float[] c) {
+    float[] y = new float[m * n];
+    for (int i = 0; i < m; i++) {
+      float sa = aScale[aScale.length == 1 ? 0 : i];
+      for (int j = 0; j < n; j++) {
+        float t = (float) acc[i * n + j] * bScale[bScale.length == 1 ? 0 : j];
+        float addend = (bias == null ? 0f : bias[j]) + c[i * n + j];
+        y[i * n + j] = Math.fma(sa, t, addend);
+      }
+    }
+    return y;
+  }
+
   /** The epilogue rounded to FP16: raw binary16 bits, nearest even. */
   public static short[] toFp16(float[] y) {
     short[] out = new short[y.length];

@@ -1,0 +1,234 @@
+package dev.octet.quant;
+
+import dev.octet.Context;
+import dev.octet.DType;
+import dev.octet.Shape;
+import dev.octet.Stream;
+import dev.octet.Tensor;
+import dev.octet.internal.Native;
+import dev.octet.internal.ffi.OctetH;
+
+/**
+ * An LLM.int8() linear layer (Dettmers et al. 2022): {@code y = x W^T + bias} with the weight in
+ * per-channel INT8 ({@link QuantizedWeight}, as in {@link Int8Linear}) and the activations split
+ * by feature column at each forward:
+ *
+ * <ul>
+ *   <li>the <b>outlier</b> columns, those where some token has |x| &gt; threshold (default 6.0),
+ *       are multiplied in FP16/BF16 with FP32 accumulation against the dequantized weight columns;
+ *   <li>the <b>regular</b> columns are quantized per token to INT8 (their absmax only) and run
+ *       through the int8 tensor-core GEMM;
+ *   <li>the outlier product enters the int8 GEMM's epilogue as its source term: y = regular +
+ *       outlier + bias, rounded once to x's dtype.
+ * </ul>
+ *
+ * The outlier columns are found on the device each call; their number never travels to the host
+ * (a forward neither allocates nor synchronises while M stays within the workspace, so it can be
+ * captured in a CUDA graph), and {@link #lastOutlierCount()} reads it on demand. With no outlier
+ * column the result equals {@link Int8Linear}'s dynamic per-token path bit for bit.
+ *
+ * <pre>{@code
+ * try (LlmInt8Linear layer = LlmInt8Linear.builder(w).bias(b).threshold(6f).build(stream);
+ *     Tensor y = layer.forward(x, stream)) { ... }
+ * }</pre>
+ *
+ * <p>The layer keeps a workspace grown to the largest M seen (see {@code
+ * oct_llm_int8_workspace_size}): not for concurrent use from several threads or streams at once.
+ */
+public final class LlmInt8Linear implements AutoCloseable {
+  /** The paper's threshold. */
+  public static final float DEFAULT_THRESHOLD = 6.0f;
+
+  private final QuantizedWeight weight;
+  private final LayerBias bias; // null without bias
+  private final float threshold;
+  private final Tensor outlierCount; // INT32 [1], written by every forward
+  private Tensor workspace; // INT8 [bytes for workspaceRows]
+  private long workspaceRows;
+
+  private LlmInt8Linear(QuantizedWeight weight, LayerBias bias, float threshold, Tensor count) {
+    this.weight = weight;
+    this.bias = bias;
+    this.threshold = threshold;
+    this.outlierCount = count;
+  }
+
+  /** A builder for a layer with {@code weight} ([N, K] FP32, FP16 or BF16). */
+  public static Builder builder(Tensor weight) {
+    return new Builder(weight);
+  }
+
+  /** Options of an LLM.int8() layer; defaults: no bias, threshold 6.0. */
+  public static final class Builder {
+    private final Tensor weight;
+    private Tensor bias;
+    private float threshold = DEFAULT_THRESHOLD;
+
+    private Builder(Tensor weight) {
+      if (weight == null) {
+        throw new IllegalArgumentException("weight is null");
+      }
+      if (weight.shape().rank() != 2 || !weight.dtype().isFloating()) {
+        throw new IllegalArgumentException("weight must be a floating [N, K] tensor; got " + weight);
+      }
+      this.weight = weight;
+    }
+
+    /** A floating [N] bias of the weight's context, or null. */
+    public Builder bias(Tensor bias) {
+      this.bias = bias;
+      return this;
+    }
+
+    /** The outlier threshold on |x| (positive and finite). */
+    public Builder threshold(float threshold) {
+      if (!(threshold > 0) || !Float.isFinite(threshold)) {
+        throw new IllegalArgumentException(
+            "threshold is " + threshold + "; it must be positive and finite");
+      }
+      this.threshold = threshold;
+      return this;
+    }
+
+    /** Quantizes the weight per channel on its backend; waits for {@code stream} to copy the bias. */
+    public LlmInt8Linear build(Stream stream) {
+      Context ctx = weight.context();
+      long n = weight.shape().dim(0);
+      LayerBias b = null;
+      QuantizedWeight q = null;
+      Tensor count = null;
+      try {
+        b = LayerBias.of(bias, n, ctx, stream);
+        q = QuantizedWeight.quantize(weight, 0, stream);
+        count = ctx.allocate(DType.INT32, Shape.of(1));
+        return new LlmInt8Linear(q, b, threshold, count);
+      } catch (RuntimeException e) {
+        for (AutoCloseable c : new AutoCloseable[] {b, q, count}) {
+          closeIfPresent(c);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** y = LLM.int8()(x) for x [M, K] FP16 or BF16: a new [M, N] tensor of x's dtype. */
+  public Tensor forward(Tensor x, Stream stream) {
+    if (x == null) {
+      throw new IllegalArgumentException("x is null");
+    }
+    Tensor out = x.context().allocate(x.dtype(), Shape.of(x.shape().dim(0), outFeatures()));
+    try {
+      forwardInto(x, out, stream);
+      return out;
+    } catch (RuntimeException e) {
+      out.close();
+      throw e;
+    }
+  }
+
+  /**
+   * As {@link #forward}, into a caller-owned [M, N] {@code out} of x's dtype. Allocates device
+   * memory only when M exceeds every earlier M (the workspace grows); otherwise nothing, so it
+   * can be captured in a CUDA graph.
+   */
+  public void forwardInto(Tensor x, Tensor out, Stream stream) {
+    if (x == null || out == null) {
+      throw new IllegalArgumentException(x == null ? "x is null" : "out is null");
+    }
+    if (x.shape().rank() != 2 || x.shape().dim(1) != inFeatures()) {
+      throw new IllegalArgumentException(
+          "x must be [M, " + inFeatures() + "]; got shape " + x.shape());
+    }
+    reserve(x.shape().dim(0));
+    Native.check(
+        OctetH.oct_linear_llm_int8(
+            x.nativeHandle(),
+            threshold,
+            weight.values().nativeHandle(),
+            weight.scales().nativeHandle(),
+            Native.handleOrNull(LayerBias.forDtype(bias, x.dtype())),
+            workspace.nativeHandle(),
+            Native.handle(out, "out"),
+            outlierCount.nativeHandle(),
+            Stream.nativeHandle(stream)),
+        "oct_linear_llm_int8");
+  }
+
+  /**
+   * The number of outlier columns of the last forward. It lives on the device: reading it
+   * copies it to the host, which waits for the context's default stream (a synchronisation), so
+   * call it after synchronising the stream of the forward, never inside a graph capture.
+   */
+  public int lastOutlierCount() {
+    return outlierCount.toIntArray()[0];
+  }
+
+  /** The device-side outlier count [1] INT32 (owned by the layer), for reading without a sync. */
+  public Tensor outlierCountTensor() {
+    return outlierCount;
+  }
+
+  /** Bytes of workspace a forward of {@code m} rows needs ({@code oct_llm_int8_workspace_size}). */
+  public long workspaceBytes(long m) {
+    Native.ensureLoaded();
+    long n = outFeatures();
+    long k = inFeatures();
+    return Native.outLong(
+        "oct_llm_int8_workspace_size", out -> OctetH.oct_llm_int8_workspace_size(m, n, k, out));
+  }
+
+  private void reserve(long m) {
+    if (workspace != null && workspaceRows >= m) {
+      return;
+    }
+    long bytes = workspaceBytes(m);
+    closeIfPresent(workspace);
+    workspace = null;
+    workspace = weight.values().context().allocate(DType.INT8, Shape.of(bytes));
+    workspaceRows = m;
+  }
+
+  /** The per-channel INT8 weight (owned by the layer). */
+  public QuantizedWeight weight() {
+    return weight;
+  }
+
+  public float threshold() {
+    return threshold;
+  }
+
+  public boolean hasBias() {
+    return bias != null;
+  }
+
+  public long inFeatures() {
+    return weight.inFeatures();
+  }
+
+  public long outFeatures() {
+    return weight.outFeatures();
+  }
+
+  /** Frees the weight, the bias, the workspace and the count; idempotent. Synchronise first. */
+  @Override
+  public void close() {
+    closeIfPresent(workspace);
+    workspace = null;
+    weight.close();
+    outlierCount.close();
+    closeIfPresent(bias);
+  }
+
+  private static void closeIfPresent(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

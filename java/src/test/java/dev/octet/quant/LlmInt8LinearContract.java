@@ -1,0 +1,254 @@
+package dev.octet.quant;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.octet.Context;
+import dev.octet.DType;
+import dev.octet.Shape;
+import dev.octet.Tensor;
+import dev.octet.reference.Int8Matrix;
+import dev.octet.reference.Numerics;
+import dev.octet.reference.ReferenceGemm;
+import dev.octet.reference.ReferenceLlmInt8;
+import dev.octet.reference.ReferenceQuant;
+import dev.octet.testing.Inputs;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The LLM.int8() layer against the float64 Java reference of the same decomposition
+ * ({@link ReferenceLlmInt8}), within a derived tolerance; bit-identity with the W8A8 layer when
+ * no column is an outlier; the SQNR gain over W8A8 on planted outlier features; bad input.
+ *
+ * <p>Tolerance per element (u = 2^-24): the outlier part's fp32 sum of {@code count} exact
+ * products and its product with the weight scale, (count + 1) u A with A = wScale * sum |x q|,
+ * then its rounding to the output dtype (half an ulp of |o|); the epilogue's roundings of acc *
+ * wScale, bias + c and the fma, 3u (|regular| + |y| + |bias| + |o|); the final rounding, half an
+ * ulp of the output dtype at |y|.
+ */
+abstract class LlmInt8LinearContract {
+  static final float THRESHOLD = LlmInt8Linear.DEFAULT_THRESHOLD;
+
+  abstract Context openContext();
+
+  /** True where the backend's outlier part sums in ascending column order (the CPU's). */
+  abstract boolean sumsInColumnOrder();
+
+  /** x ~ N(0, 1) clamped to |x| <= 4, with {@code outliers} random columns at +-(20..60). */
+  static float[] activations(SplittableRandom rng, int m, int k, int outliers, DType dtype) {
+    float[] x = Inputs.gaussian(rng, m * k, 1.0);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Math.max(-4f, Math.min(4f, x[i]));
+    }
+    List<Integer> cols = new ArrayList<>();
+    for (int j = 0; j < k; j++) {
+      cols.add(j);
+    }
+    for (int i = 0; i < outliers; i++) { // a partial Fisher-Yates shuffle
+      int pick = i + rng.nextInt(k - i);
+      int c = cols.get(pick);
+      cols.set(pick, cols.get(i));
+      cols.set(i, c);
+      for (int r = 0; r < m; r++) {
+        x[r * k + c] = (rng.nextBoolean() ? 1 : -1) * (20f + 40f * (float) rng.nextDouble());
+      }
+    }
+    return Int8LinearContract.round(dtype, x);
+  }
+
+  static Stream<Arguments> cases() {
+    List<Arguments> a = new ArrayList<>();
+    int i = 0;
+    for (int m : new int[] {1, 7, 128}) {
+      for (int k : new int[] {256, 4096}) {
+        for (int outliers : new int[] {0, 1, 8, 64, k / 2}) {
+          a.add(Arguments.of(i % 2 == 0 ? DType.FP16 : DType.BF16, m, i % 3 == 0 ? 40 : 24, k, outliers, i % 4 != 1));
+          i++;
+        }
+      }
+    }
+    return a.stream();
+  }
+
+  @ParameterizedTest(name = "{0} M={1} N={2} K={3} outliers={4} bias={5}")
+  @MethodSource("cases")
+  void matchesTheReferenceDecomposition(DType dtype, int m, int n, int k, int outliers, boolean withBias) {
+    openContext().close();
+    long seed = Inputs.freshSeed();
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] x = activations(rng, m, k, outliers, dtype);
+    float[] w = Inputs.gaussian(rng, n * k, 1.0 / Math.sqrt(k));
+    float[] bias = withBias ? Int8LinearContract.round(dtype, Inputs.gaussian(rng, n, 0.5)) : null;
+    String where = dtype + " M=" + m + " N=" + n + " K=" + k + " outliers=" + outliers + " seed " + seed;
+
+    Int8Matrix wq = ReferenceQuant.quantizePerChannel(w, n, k);
+    ReferenceLlmInt8.Result ref = ReferenceLlmInt8.forward(x, m, k, wq, bias, THRESHOLD);
+    assertEquals(outliers, ref.outliers().length, where);
+    double[] o = ReferenceLlmInt8.outlierPart(x, m, k, wq, ref.outliers());
+
+    try (Context ctx = openContext();
+        dev.octet.Stream stream = ctx.createStream();
+        Tensor wt = ctx.upload(w, DType.FP32, Shape.of(n, k));
+        Tensor bt = bias == null ? null : ctx.upload(bias, dtype, Shape.of(n));
+        Tensor xt = ctx.upload(x, dtype, Shape.of(m, k));
+        LlmInt8Linear layer = LlmInt8Linear.builder(wt).bias(bt).build(stream);
+        Tensor out = Inputs.poisoned(ctx, dtype, Shape.of(m, n))) {
+      layer.forwardInto(xt, out, stream);
+      stream.synchronize();
+      float[] got = out.toFloatArray();
+      assertEquals(outliers, layer.lastOutlierCount(), "outlier count, " + where);
+      double u = Math.ulp(1.0f) / 2;
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+          double a = 0;
+          for (int c : ref.outliers()) {
+            a += Math.abs((double) x[i * k + c] * wq.values()[j * k + c]);
+          }
+          a *= wq.scales()[j];
+          double y = ref.y()[i * n + j];
+          double oc = o[i * n + j];
+          double b = bias == null ? 0 : bias[j];
+          double eO = (ref.outliers().length + 1) * u * a;
+          double eC = eO + ulp(dtype, Math.abs(oc) + eO) / 2;
+          double e = eC + 3 * u * (Math.abs(y - oc - b) + Math.abs(y) + Math.abs(b) + Math.abs(oc) + eC);
+          double tol = e + ulp(dtype, Math.abs(y) + e) / 2;
+          assertTrue(Math.abs(got[i * n + j] - y) <= tol,
+              "out[" + i + "," + j + "] = " + got[i * n + j] + ", reference " + y + " (tolerance " + tol + "), " + where);
+        }
+      }
+      if (sumsInColumnOrder()) { // bit for bit: the CPU backend's exact fp32 evaluation
+        float[] c = ReferenceLlmInt8.outlierPartFp32(x, m, k, wq, ref.outliers());
+        for (int i = 0; i < c.length; i++) {
+          c[i] = Inputs.roundTo(dtype, c[i]);
+        }
+        int[] acc = ReferenceGemm.accumulate(ref.regular().values(), wq.values(), m, n, k);
+        float[] expect = ReferenceGemm.epilogue(acc, m, n, ref.regular().scales(), wq.scales(), bias, c);
+        for (int i = 0; i < expect.length; i++) {
+          expect[i] = Inputs.roundTo(dtype, expect[i]);
+        }
+        assertArrayEquals(expect, got, "bit-exact CPU order, " + where);
+      }
+    }
+  }
+
+  static double ulp(DType dtype, double v) {
+    int mant = dtype == DType.FP16 ? 10 : 7;
+    int emin = dtype == DType.FP16 ? -14 : -126;
+    int e = v > 0 ? Math.getExponent(v) : emin;
+    return Math.scalb(1.0, Math.max(e, emin) - mant);
+  }
+
+  /** No outlier column: the W8A8 dynamic per-token layer's output, bit for bit. */
+  @Test
+  void withoutOutliersItIsTheW8A8PathExactly() {
+    SplittableRandom rng = new SplittableRandom(Inputs.freshSeed());
+    int m = 33, n = 40, k = 256;
+    for (DType dtype : new DType[] {DType.FP16, DType.BF16}) {
+      float[] x = activations(rng, m, k, 0, dtype);
+      float[] w = Inputs.gaussian(rng, n * k, 0.05);
+      float[] b = Int8LinearContract.round(dtype, Inputs.gaussian(rng, n, 0.5));
+      try (Context ctx = openContext();
+          Tensor wt = ctx.upload(w, DType.FP32, Shape.of(n, k));
+          Tensor bt = ctx.upload(b, dtype, Shape.of(n));
+          Tensor xt = ctx.upload(x, dtype, Shape.of(m, k));
+          LlmInt8Linear llm = LlmInt8Linear.builder(wt).bias(bt).build(null);
+          Int8Linear w8a8 = Int8Linear.builder(wt).bias(bt).build(null);
+          Tensor y0 = llm.forward(xt, null);
+          Tensor y1 = w8a8.forward(xt, null)) {
+        assertArrayEquals(y1.toShortArray(), y0.toShortArray(), dtype.toString());
+        assertEquals(0, llm.lastOutlierCount());
+      }
+    }
+  }
+
+  /** 8 of 4096 feature columns at magnitudes 20..60: >= 10 dB better SQNR than W8A8 per token. */
+  @Test
+  void plantedOutliersGainAtLeastTenDecibels() {
+    SplittableRandom rng = new SplittableRandom(Inputs.freshSeed());
+    int m = 16, n = 64, k = 4096;
+    float[] x = activations(rng, m, k, 8, DType.BF16);
+    float[] w = Inputs.gaussian(rng, n * k, 1.0 / Math.sqrt(k));
+    float[] ref = Int8LinearContract.floatMatmul(x, w, null, m, n, k);
+    try (Context ctx = openContext();
+        Tensor wt = ctx.upload(w, DType.FP32, Shape.of(n, k));
+        Tensor xt = ctx.upload(x, DType.BF16, Shape.of(m, k));
+        LlmInt8Linear llm = LlmInt8Linear.builder(wt).build(null);
+        Int8Linear w8a8 = Int8Linear.builder(wt).build(null);
+        Tensor y0 = llm.forward(xt, null);
+        Tensor y1 = w8a8.forward(xt, null)) {
+      double a = Metrics.sqnrDb(ref, y0.toFloatArray());
+      double b = Metrics.sqnrDb(ref, y1.toFloatArray());
+      System.out.printf("[octet] planted outliers: SQNR LLM.int8() %.2f dB, W8A8 per token %.2f dB%n", a, b);
+      assertTrue(a >= b + 10, "LLM.int8() " + a + " dB vs W8A8 " + b + " dB");
+      assertEquals(8, llm.lastOutlierCount());
+    }
+  }
+
+  /** Workspace growth: forwards of changing M each give the reference's outlier count and values. */
+  @Test
+  void changingBatchSizesGrowTheWorkspace() {
+    SplittableRandom rng = new SplittableRandom(Inputs.freshSeed());
+    int n = 24, k = 128;
+    float[] w = Inputs.gaussian(rng, n * k, 0.1);
+    try (Context ctx = openContext();
+        Tensor wt = ctx.upload(w, DType.FP32, Shape.of(n, k));
+        LlmInt8Linear layer = LlmInt8Linear.builder(wt).threshold(5f).build(null)) {
+      Int8Matrix wq = ReferenceQuant.quantizePerChannel(w, n, k);
+      int[] ms = {3, 70, 5, 70, 1};
+      for (int t = 0; t < ms.length; t++) {
+        int m = ms[t];
+        float[] x = activations(rng, m, k, t, DType.FP16);
+        ReferenceLlmInt8.Result ref = ReferenceLlmInt8.forward(x, m, k, wq, null, 5f);
+        try (Tensor xt = ctx.upload(x, DType.FP16, Shape.of(m, k));
+            Tensor y = layer.forward(xt, null)) {
+          assertEquals(t, layer.lastOutlierCount(), "M=" + m);
+          float[] got = y.toFloatArray();
+          double[] want = ref.y();
+          double sq = 0, err = 0;
+          for (int i = 0; i < got.length; i++) {
+            sq += want[i] * want[i];
+            err += (got[i] - want[i]) * (got[i] - want[i]);
+          }
+          assertTrue(err <= 1e-4 * sq, "M=" + m + ": relative error " + Math.sqrt(err / sq));
+        }
+      }
+    }
+  }
+
+  @Test
+  void badInputGetsAClearError() {
+    try (Context ctx = openContext();
+        Tensor w = ctx.upload(new float[32], DType.FP32, Shape.of(4, 8));
+        Tensor xWrongK = ctx.upload(new float[14], DType.FP16, Shape.of(2, 7));
+        Tensor x32 = ctx.upload(new float[16], DType.FP32, Shape.of(2, 8));
+        Tensor x = ctx.upload(new float[16], DType.FP16, Shape.of(2, 8));
+        Tensor outBad = ctx.allocate(DType.FP16, Shape.of(2, 5));
+        LlmInt8Linear layer = LlmInt8Linear.builder(w).build(null)) {
+      WeightQuantizationContract.expectNamed(IllegalArgumentException.class, "x must be", () -> layer.forward(xWrongK, null));
+      WeightQuantizationContract.expectNamed(dev.octet.OctetException.class, "'x'", () -> layer.forward(x32, null));
+      WeightQuantizationContract.expectNamed(dev.octet.OctetException.class, "'out'", () -> layer.forwardInto(x, outBad, null));
+      WeightQuantizationContract.expectNamed(IllegalArgumentException.class, "x is null", () -> layer.forward(null, null));
+      for (float bad : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+        WeightQuantizationContract.expectNamed(IllegalArgumentException.class, "threshold", () -> LlmInt8Linear.builder(w).threshold(bad));
+      }
+      assertTrue(Arrays.stream(new long[] {1, 7, 64}).map(layer::workspaceBytes).allMatch(v -> v > 0));
+    }
+  }
+
+  static short[] bits(float[] v, DType dtype) {
+    short[] s = new short[v.length];
+    for (int i = 0; i < v.length; i++) {
+      s[i] = dtype == DType.FP16 ? Numerics.floatToFp16(v[i]) : Numerics.floatToBf16(v[i]);
+    }
+    return s;
+  }
+}

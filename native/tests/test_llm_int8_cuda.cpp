@@ -1,0 +1,113 @@
+// LLM.int8() on the CUDA backend (llm_int8_check.hpp): against the float64 reference of the same
+// decomposition over M in {1, 7, 128, 2048}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns,
+// fp16/bf16, bias on/off, plus shapes that leave the tensor-core paths (K % 16 != 0, N % 8 != 0,
+// K % 8 != 0 for the scalar column pass); bit-identity with W8A8 (oct_quantize_activations +
+// oct_gemm_s8 on the GPU) when no column is an outlier; the device-side outlier count; a forward
+// captured in a CUDA graph and replayed on new inputs; the SQNR gain on planted outliers; bad
+// input. Outputs, workspace and count are poisoned before each run. Skipped (77) without a GPU.
+#include "llm_int8_check.hpp"
+
+using harness::Tensor;
+
+namespace {
+
+// Captures one forward, then replays it on two fresh input sets written into the same x tensor.
+void graph_case(oct_context_t ctx, oct_stream_t stream, int64_t m, int64_t n, int64_t k,
+                oct_dtype_t d, uint64_t seed) {
+  const llm_ref::Inputs first = llm_ref::make_inputs(m, n, k, 8, true, d, seed);
+  llm_ref::Operands t(ctx, first);
+  Tensor ws(ctx, OCT_DTYPE_INT8, {llm_ref::workspace_bytes(m, n, k)});
+  ws.poison();
+  OCT(oct_stream_begin_capture(stream));
+  OCT(oct_linear_llm_int8(t.x.t, llm_ref::kThreshold, t.q.t, t.ws.t, t.bias.t, ws.t, t.out.t,
+                          t.count.t, stream));
+  oct_graph_t graph = nullptr;
+  OCT(oct_stream_end_capture(stream, &graph));
+  int replay = 0;
+  for (int outliers : {3, 40}) {
+    // Same weight and bias (they are baked into the graph's tensors), new activations.
+    llm_ref::Inputs in = llm_ref::make_inputs(m, n, k, outliers, true, d, seed + 1 + replay);
+    in.w = first.w;
+    in.q = first.q;
+    in.w_scale = first.w_scale;
+    in.bias = first.bias;
+    const llm_ref::Reference ref(in, llm_ref::kThreshold);
+    t.x.upload(in.x);
+    t.out.poison();
+    t.count.poison();
+    OCT(oct_graph_launch(graph, stream));
+    OCT(oct_stream_synchronize(stream));
+    const int bad = llm_ref::check_output(in, ref, t.out.download<uint16_t>(), seed + 7);
+    const int32_t count = t.count.download<int32_t>()[0];
+    if (bad || count != outliers)
+      std::fprintf(stderr, "graph replay %d (M=%lld N=%lld K=%lld): %d outside tolerance, count %d (expected %d)\n",
+                   replay, (long long)m, (long long)n, (long long)k, bad, count, outliers);
+    CHECK(bad == 0);
+    CHECK(count == outliers);
+    ++replay;
+  }
+  OCT(oct_graph_destroy(graph));
+}
+
+}  // namespace
+
+int main() {
+  int32_t devices = 0;
+  OCT(oct_cuda_device_count(&devices));
+  if (devices == 0) {
+    std::printf("test_llm_int8_cuda: skipped: no CUDA device\n");
+    return 77;
+  }
+  oct_device_info_t info;
+  OCT(oct_cuda_device_info(0, &info));
+  int32_t cutlass = 0;
+  OCT(oct_cutlass_is_built(&cutlass));
+  std::printf("test_llm_int8_cuda: %s (sm_%d%d), CUTLASS kernels %s\n", info.name, info.sm_major,
+              info.sm_minor, cutlass ? "built" : "not built (portable int8 GEMM)");
+  oct_context_t ctx = nullptr;
+  oct_stream_t stream = nullptr;
+  OCT(oct_context_create(OCT_BACKEND_CUDA, 0, &ctx));
+  OCT(oct_stream_create(ctx, &stream));
+  uint64_t seed = 1700;
+  int cases = 0;
+  for (int64_t m : {1, 7, 128, 2048})
+    for (int64_t k : {256, 4096})
+      for (int outliers : {0, 1, 8, 64, int(k / 2)})
+        for (int v = 0; v < 2; ++v) {  // fp16 with bias, bf16 without (and the reverse per K)
+          const bool bf16 = (v + (k == 4096)) % 2 == 1;
+          const int64_t n = m == 2048 ? 512 : 256;
+          llm_ref::run_case(ctx, stream, m, n, k, outliers, v == 0, bf16 ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16, seed += 10);
+          ++cases;
+        }
+  // Off the fast paths: N % 8 != 0 (portable int8 GEMM, odd C row stride), K % 16 != 0,
+  // K % 8 != 0 (scalar column pass and quantization), M not a multiple of the tiles.
+  const int64_t odd[][4] = {{5, 37, 256, 8}, {130, 72, 40, 5}, {17, 36, 100, 50}, {3, 9, 4099, 64}, {65, 200, 1000, 500}};
+  for (auto& s : odd)
+    for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+      llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), true, d, seed += 10);
+      ++cases;
+    }
+  // Llama-2-7B shapes at the cost-target sizes (sampled check).
+  for (int64_t m : {1, 16, 2048}) {
+    llm_ref::run_case(ctx, stream, m, 4096, 4096, 8, true, OCT_DTYPE_FP16, seed += 10);
+    ++cases;
+  }
+  for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+    llm_ref::run_identity_case(ctx, stream, 33, 40, 256, 0, 6.0f, d, seed += 10);
+    llm_ref::run_identity_case(ctx, stream, 2048, 512, 4096, 8, 1e30f, d, seed += 10);
+    llm_ref::run_identity_case(ctx, stream, 1, 4096, 4096, 0, 6.0f, d, seed += 10);
+  }
+  for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+    const auto [llm, w8a8] = llm_ref::sqnr_case(ctx, stream, 64, 128, d, seed += 10);
+    std::printf("test_llm_int8_cuda: planted outliers (%s): SQNR LLM.int8() %.2f dB, W8A8 per token %.2f dB\n",
+                d == OCT_DTYPE_FP16 ? "fp16" : "bf16", llm, w8a8);
+    CHECK(llm >= w8a8 + 10.0);
+  }
+  graph_case(ctx, stream, 128, 256, 4096, OCT_DTYPE_FP16, seed += 10);
+  graph_case(ctx, stream, 1, 512, 256, OCT_DTYPE_BF16, seed += 10);
+  llm_ref::bad_inputs(ctx);
+  OCT(oct_stream_destroy(stream));
+  OCT(oct_context_destroy(ctx));
+  std::printf("test_llm_int8_cuda: %d reference cases\n", cases);
+  return harness::finish("test_llm_int8_cuda");
+}
