@@ -1,7 +1,8 @@
 // The int8 GEMM at decode sizes (small M) as a weight-streaming GEMV: the problem is bound by
 // reading b ([N, K] int8) once, so each warp owns one output column n, its lanes stream the row
 // b[n, :] with 16-byte loads (several in flight), multiply it with every row of a (tiny, served by
-// L1/L2) through dp4a, reduce across the warp and apply the epilogue. Deterministic (no atomics),
+// L1/L2) through dp4a, reduce across the warp and apply the epilogue (with the source term c
+// when the problem has one: LLM.int8()). Deterministic (no atomics),
 // no workspace, any GPU of sm_61 or newer. Needs the tensor-core alignment (K % 16 == 0, 16-byte
 // aligned rows); dispatch.cu sends M <= kGemvMaxM here.
 #include <cuda_bf16.h>
@@ -71,12 +72,20 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_s8_kernel(GemmS8Problem p) {
     const float as = p.a_scale[p.a_per_row ? m : 0];
     const float bs = p.b_scale[p.b_per_col ? n : 0];
     if (p.out_dtype == OCT_DTYPE_FP16) {
-      const float bias = p.bias ? __half2float(static_cast<const __half*>(p.bias)[n]) : 0.0f;
-      static_cast<__half*>(p.out)[o] = __float2half_rn(gemm_s8_epilogue(v, as, bs, bias));
+      const auto* bias = static_cast<const __half*>(p.bias);
+      const auto* c = static_cast<const __half*>(p.c);
+      const float y = c ? gemm_s8_epilogue_src(v, as, bs, bias ? __half2float(bias[n]) : 0.0f,
+                                               __half2float(c[o]))
+                        : gemm_s8_epilogue(v, as, bs, bias ? __half2float(bias[n]) : 0.0f);
+      static_cast<__half*>(p.out)[o] = __float2half_rn(y);
     } else {
-      const float bias =
-          p.bias ? __bfloat162float(static_cast<const __nv_bfloat16*>(p.bias)[n]) : 0.0f;
-      static_cast<__nv_bfloat16*>(p.out)[o] = __float2bfloat16_rn(gemm_s8_epilogue(v, as, bs, bias));
+      const auto* bias = static_cast<const __nv_bfloat16*>(p.bias);
+      const auto* c = static_cast<const __nv_bfloat16*>(p.c);
+      const float y =
+          c ? gemm_s8_epilogue_src(v, as, bs, bias ? __bfloat162float(bias[n]) : 0.0f,
+                                   __bfloat162float(c[o]))
+            : gemm_s8_epilogue(v, as, bs, bias ? __bfloat162float(bias[n]) : 0.0f);
+      static_cast<__nv_bfloat16*>(p.out)[o] = __float2bfloat16_rn(y);
     }
   }
 }

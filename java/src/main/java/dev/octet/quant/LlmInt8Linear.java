@@ -35,7 +35,7 @@ import dev.octet.internal.ffi.OctetH;
  * <p>The layer keeps a workspace grown to the largest M seen (see {@code
  * oct_llm_int8_workspace_size}): not for concurrent use from several threads or streams at once.
  */
-public final class LlmInt8Linear implements AutoCloseable {
+public final class LlmInt8Linear implements QuantizedLinear {
   /** The paper's threshold. */
   public static final float DEFAULT_THRESHOLD = 6.0f;
 
@@ -111,26 +111,13 @@ public final class LlmInt8Linear implements AutoCloseable {
     }
   }
 
-  /** y = LLM.int8()(x) for x [M, K] FP16 or BF16: a new [M, N] tensor of x's dtype. */
-  public Tensor forward(Tensor x, Stream stream) {
-    if (x == null) {
-      throw new IllegalArgumentException("x is null");
-    }
-    Tensor out = x.context().allocate(x.dtype(), Shape.of(x.shape().dim(0), outFeatures()));
-    try {
-      forwardInto(x, out, stream);
-      return out;
-    } catch (RuntimeException e) {
-      out.close();
-      throw e;
-    }
-  }
 
   /**
    * As {@link #forward}, into a caller-owned [M, N] {@code out} of x's dtype. Allocates device
    * memory only when M exceeds every earlier M (the workspace grows); otherwise nothing, so it
    * can be captured in a CUDA graph.
    */
+  @Override
   public void forwardInto(Tensor x, Tensor out, Stream stream) {
     if (x == null || out == null) {
       throw new IllegalArgumentException(x == null ? "x is null" : "out is null");
@@ -201,10 +188,12 @@ public final class LlmInt8Linear implements AutoCloseable {
     return bias != null;
   }
 
+  @Override
   public long inFeatures() {
     return weight.inFeatures();
   }
 
+  @Override
   public long outFeatures() {
     return weight.outFeatures();
   }
