@@ -36,11 +36,13 @@ const DeviceTraits& device_traits(int device) {
 }
 
 // The GEMV serves M <= this (at most kGemvMaxM); OCTET_GEMV_MAX_M overrides it, for tuning with
-// the benchmark (0 turns the GEMV off).
+// the benchmark (0 turns the GEMV off). Default 1: measured on an H100 (docs/perf-notes.md) the
+// GEMV beats the CUTLASS small-M tiles at M = 1 by 5-12% and loses from M = 2 (each extra row
+// re-reads its activation chunk per weight chunk from L1).
 int64_t gemv_max_m() {
   static const int64_t v = [] {
     const char* e = std::getenv("OCTET_GEMV_MAX_M");
-    const int64_t x = e ? std::atoll(e) : int8_gemm::kGemvMaxM;
+    const int64_t x = e ? std::atoll(e) : int64_t(1);
     return x < int8_gemm::kGemvMaxM ? x : int8_gemm::kGemvMaxM;
   }();
   return v;

@@ -282,7 +282,9 @@ public final class OutlierAnalysis {
     /**
      * The chart, headless: one row per layer with its name, the share of outlier columns (bar)
      * and the max magnitude, and beside them the histogram of per-feature maxima as a strip of
-     * cells (darker = more features; the bins beyond the threshold in red).
+     * cells (darker = more features; the bins beyond the threshold in red). On a host without
+     * fonts (a bare GPU server: AWT cannot draw text there) the chart is drawn without its labels;
+     * the JSON and CSV reports carry them.
      */
     public BufferedImage render() {
       if (System.getProperty("java.awt.headless") == null) {
@@ -292,7 +294,8 @@ public final class OutlierAnalysis {
       int width = nameW + barW + gap + HISTOGRAM_BINS * cell + 40;
       int height = top + rowH * Math.max(1, layers.size()) + 30;
       BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-      Graphics2D g = img.createGraphics();
+      Graphics2D g0 = img.createGraphics();
+      Labels g = new Labels(g0);
       try {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
@@ -338,9 +341,59 @@ public final class OutlierAnalysis {
           g.drawLine(tx, y + 2, tx, y + rowH - 2);
         }
       } finally {
-        g.dispose();
+        g0.dispose();
       }
       return img;
+    }
+
+    /** The graphics of the chart, whose text is dropped where the host has no fonts. */
+    private static final class Labels {
+      private final Graphics2D g;
+      private final boolean text;
+
+      Labels(Graphics2D g) {
+        this.g = g;
+        boolean ok;
+        try {
+          g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+          ok = g.getFontMetrics().getHeight() > 0;
+        } catch (RuntimeException | Error e) { // e.g. "Fontconfig head is null" without fonts
+          ok = false;
+        }
+        this.text = ok;
+      }
+
+      void setRenderingHint(RenderingHints.Key k, Object v) {
+        g.setRenderingHint(k, v);
+      }
+
+      void setColor(Color c) {
+        g.setColor(c);
+      }
+
+      void fillRect(int x, int y, int w, int h) {
+        g.fillRect(x, y, w, h);
+      }
+
+      void setStroke(BasicStroke s) {
+        g.setStroke(s);
+      }
+
+      void drawLine(int x1, int y1, int x2, int y2) {
+        g.drawLine(x1, y1, x2, y2);
+      }
+
+      void setFont(Font f) {
+        if (text) {
+          g.setFont(f);
+        }
+      }
+
+      void drawString(String s, int x, int y) {
+        if (text) {
+          g.drawString(s, x, y);
+        }
+      }
     }
   }
 
