@@ -5,6 +5,7 @@ import dev.octet.DType;
 import dev.octet.Shape;
 import dev.octet.Stream;
 import dev.octet.Tensor;
+import dev.octet.internal.Resources;
 
 /**
  * A W8A8 linear layer: {@code y = dequant(quant(x) · Wq^T) + bias}. The weight is quantized to
@@ -126,7 +127,7 @@ public final class Int8Linear implements QuantizedLinear {
         return new Int8Linear(q, b, scheme, s, sm);
       } catch (RuntimeException e) {
         for (AutoCloseable c : new AutoCloseable[] {b, q, s, sm}) {
-          closeIfPresent(c);
+          Resources.closeIfPresent(c);
         }
         throw e;
       }
@@ -174,20 +175,21 @@ public final class Int8Linear implements QuantizedLinear {
   }
 
   private void closeViews() {
-    closeIfPresent(xqView);
-    closeIfPresent(tokenScalesView);
+    Resources.closeIfPresent(xqView);
+    Resources.closeIfPresent(tokenScalesView);
     xqView = tokenScalesView = null;
     viewRows = -1;
   }
 
   private void closeWorkspace() {
     closeViews();
-    closeIfPresent(xq);
-    closeIfPresent(tokenScales);
+    Resources.closeIfPresent(xq);
+    Resources.closeIfPresent(tokenScales);
     xq = tokenScales = null;
   }
 
   /** The per-channel INT8 weight (owned by the layer). */
+  @Override
   public QuantizedWeight weight() {
     return weight;
   }
@@ -200,15 +202,7 @@ public final class Int8Linear implements QuantizedLinear {
     return bias != null;
   }
 
-  @Override
-  public long inFeatures() {
-    return weight.inFeatures();
-  }
 
-  @Override
-  public long outFeatures() {
-    return weight.outFeatures();
-  }
 
   /** Frees the weight, the bias, the workspace; idempotent. Synchronise the stream first. */
   @Override
@@ -216,20 +210,8 @@ public final class Int8Linear implements QuantizedLinear {
     closeWorkspace();
     weight.close();
     scale.close();
-    closeIfPresent(bias);
-    closeIfPresent(smooth);
+    Resources.closeIfPresent(bias);
+    Resources.closeIfPresent(smooth);
   }
 
-  private static void closeIfPresent(AutoCloseable c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

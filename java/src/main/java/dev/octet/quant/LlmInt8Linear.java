@@ -5,6 +5,7 @@ import dev.octet.DType;
 import dev.octet.Shape;
 import dev.octet.Stream;
 import dev.octet.Tensor;
+import dev.octet.internal.Resources;
 import dev.octet.internal.Native;
 import dev.octet.internal.ffi.OctetH;
 
@@ -104,7 +105,7 @@ public final class LlmInt8Linear implements QuantizedLinear {
         return new LlmInt8Linear(q, b, threshold, count);
       } catch (RuntimeException e) {
         for (AutoCloseable c : new AutoCloseable[] {b, q, count}) {
-          closeIfPresent(c);
+          Resources.closeIfPresent(c);
         }
         throw e;
       }
@@ -169,13 +170,14 @@ public final class LlmInt8Linear implements QuantizedLinear {
       return;
     }
     long bytes = workspaceBytes(m);
-    closeIfPresent(workspace);
+    Resources.closeIfPresent(workspace);
     workspace = null;
     workspace = weight.values().context().allocate(DType.INT8, Shape.of(bytes));
     workspaceRows = m;
   }
 
   /** The per-channel INT8 weight (owned by the layer). */
+  @Override
   public QuantizedWeight weight() {
     return weight;
   }
@@ -188,36 +190,16 @@ public final class LlmInt8Linear implements QuantizedLinear {
     return bias != null;
   }
 
-  @Override
-  public long inFeatures() {
-    return weight.inFeatures();
-  }
 
-  @Override
-  public long outFeatures() {
-    return weight.outFeatures();
-  }
 
   /** Frees the weight, the bias, the workspace and the count; idempotent. Synchronise first. */
   @Override
   public void close() {
-    closeIfPresent(workspace);
+    Resources.closeIfPresent(workspace);
     workspace = null;
     weight.close();
     outlierCount.close();
-    closeIfPresent(bias);
+    Resources.closeIfPresent(bias);
   }
 
-  private static void closeIfPresent(AutoCloseable c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -11,9 +11,18 @@ import dev.octet.Tensor;
  * dtype. A layer owns its device memory: close it.
  */
 public interface QuantizedLinear extends AutoCloseable {
-  long inFeatures();
+  /** The layer's INT8 weight [N, K] (owned by the layer). */
+  QuantizedWeight weight();
 
-  long outFeatures();
+  /** K. */
+  default long inFeatures() {
+    return weight().inFeatures();
+  }
+
+  /** N. */
+  default long outFeatures() {
+    return weight().outFeatures();
+  }
 
   /** Enqueues y = x W^T + bias into a caller-owned [M, N] {@code out} of x's dtype. */
   void forwardInto(Tensor x, Tensor out, Stream stream);

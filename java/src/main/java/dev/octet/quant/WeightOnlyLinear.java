@@ -96,6 +96,7 @@ public final class WeightOnlyLinear implements QuantizedLinear {
   }
 
   /** The quantized weight (owned by the layer). */
+  @Override
   public QuantizedWeight weight() {
     return weight;
   }
@@ -104,15 +105,7 @@ public final class WeightOnlyLinear implements QuantizedLinear {
     return bias != null;
   }
 
-  @Override
-  public long inFeatures() {
-    return weight.inFeatures();
-  }
 
-  @Override
-  public long outFeatures() {
-    return weight.outFeatures();
-  }
 
   /** Frees the quantized weight and the bias copies; idempotent. */
   @Override
