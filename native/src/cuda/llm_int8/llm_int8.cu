@@ -30,6 +30,7 @@
 #include "common/llm_int8.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
 
 namespace octet::cuda {
@@ -148,22 +149,6 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
 
 constexpr int kSplitThreads = 256;
 
-__device__ __forceinline__ float block_max(float m) {
-  __shared__ float warp_max[32];
-  __shared__ float result;
-  for (int off = 16; off > 0; off >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, off));
-  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x >> 5] = m;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float r = 0.0f;
-    for (int i = 0; i < (blockDim.x + 31) / 32; ++i) r = fmaxf(r, warp_max[i]);
-    result = r;
-  }
-  __syncthreads();
-  return result;
-}
-
-__device__ __forceinline__ float abs_or_inf(float v) { return isfinite(v) ? fabsf(v) : INFINITY; }
 
 // Loads the 8 outlier flags of columns c0 .. c0+7 (false past `cols`).
 template <bool kVec>

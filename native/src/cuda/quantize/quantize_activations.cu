@@ -10,6 +10,7 @@
 #include "backends.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
 
 namespace octet::cuda {
@@ -29,24 +30,6 @@ struct Vec8 {
     for (int j = 0; j < kVec; ++j) v[j] = Element<D>::load(e[j]) * (smooth ? smooth[j] : 1.0f);
   }
 };
-
-__device__ __forceinline__ float abs_or_inf(float v) { return isfinite(v) ? fabsf(v) : INFINITY; }
-
-// Max over the block; every thread gets the result.
-__device__ __forceinline__ float block_max(float m) {
-  __shared__ float warp_max[32];
-  __shared__ float result;
-  for (int off = 16; off > 0; off >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, off));
-  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x >> 5] = m;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float r = 0.0f;
-    for (int i = 0; i < (blockDim.x + 31) / 32; ++i) r = fmaxf(r, warp_max[i]);
-    result = r;
-  }
-  __syncthreads();
-  return result;
-}
 
 template <oct_dtype_t D, bool kVectorized>
 __global__ void __launch_bounds__(kRowThreads)

@@ -9,6 +9,7 @@
 #include "backends.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
 
 namespace octet::cuda {
@@ -30,9 +31,9 @@ quantize_weight_kernel(const typename Element<D>::type* __restrict__ w, int8_t* 
   float m = 0.0f;
   for (int64_t c = lane; c < group; c += 32) {
     float v = Element<D>::load(ws[c]);
-    m = fmaxf(m, isfinite(v) ? fabsf(v) : INFINITY);
+    m = fmaxf(m, abs_or_inf(v));
   }
-  for (int off = 16; off > 0; off >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, off));
+  m = warp_max(m);
   const bool finite = !isinf(m);
   const float scale = finite ? scale_from_absmax(m) : NAN;
   if (lane == 0) scales[seg] = scale;

@@ -126,9 +126,7 @@ public final class Int8Linear implements QuantizedLinear {
         sm = smoothing == null ? null : ctx.upload(smoothing, DType.FP32, Shape.of(k));
         return new Int8Linear(q, b, scheme, s, sm);
       } catch (RuntimeException e) {
-        for (AutoCloseable c : new AutoCloseable[] {b, q, s, sm}) {
-          Resources.closeIfPresent(c);
-        }
+        Resources.closeIfPresent(b, q, s, sm);
         throw e;
       }
     }
@@ -142,14 +140,7 @@ public final class Int8Linear implements QuantizedLinear {
    */
   @Override
   public void forwardInto(Tensor x, Tensor out, Stream stream) {
-    if (x == null || out == null) {
-      throw new IllegalArgumentException(x == null ? "x is null" : "out is null");
-    }
-    if (x.shape().rank() != 2 || x.shape().dim(1) != inFeatures()) {
-      throw new IllegalArgumentException(
-          "x must be [M, " + inFeatures() + "]; got shape " + x.shape());
-    }
-    long m = x.shape().dim(0);
+    long m = Layers.requireInput(this, x, out);
     reserve(m);
     Tensor aScale = scheme.perToken() ? tokenScalesView : scale;
     ActivationQuantizer.quantizeInto(x, scheme, smooth, xqView, aScale, stream);

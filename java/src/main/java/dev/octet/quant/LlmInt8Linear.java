@@ -104,9 +104,7 @@ public final class LlmInt8Linear implements QuantizedLinear {
         count = ctx.allocate(DType.INT32, Shape.of(1));
         return new LlmInt8Linear(q, b, threshold, count);
       } catch (RuntimeException e) {
-        for (AutoCloseable c : new AutoCloseable[] {b, q, count}) {
-          Resources.closeIfPresent(c);
-        }
+        Resources.closeIfPresent(b, q, count);
         throw e;
       }
     }
@@ -120,14 +118,7 @@ public final class LlmInt8Linear implements QuantizedLinear {
    */
   @Override
   public void forwardInto(Tensor x, Tensor out, Stream stream) {
-    if (x == null || out == null) {
-      throw new IllegalArgumentException(x == null ? "x is null" : "out is null");
-    }
-    if (x.shape().rank() != 2 || x.shape().dim(1) != inFeatures()) {
-      throw new IllegalArgumentException(
-          "x must be [M, " + inFeatures() + "]; got shape " + x.shape());
-    }
-    reserve(x.shape().dim(0));
+    reserve(Layers.requireInput(this, x, out));
     Native.check(
         OctetH.oct_linear_llm_int8(
             x.nativeHandle(),
