@@ -49,6 +49,66 @@ __device__ __forceinline__ void load_acts(uint32_t (&r)[4], const void* p) {
   r[0] = v.x, r[1] = v.y, r[2] = v.z, r[3] = v.w;
 }
 
+// The deterministic reduction over the warps (and the cluster's blocks), then scale, bias and
+// the one rounding. red: kWarps x kVals floats, sum (S > 1): kVals floats, both shared memory.
+// Value r = (mt NT + nt) 4 + i of lane l is output row row0 + 16 mt + l / 4 (+ 8 for i >= 2),
+// token 8 nt + 2 (l % 4) + i % 2.
+template <typename T, int NT, int MT, int S, bool kPerGroup>
+__device__ __forceinline__ void reduce_store(const Problem& p, const float (&acc)[MT][NT][4],
+                                             int row0, int rank, float* red, float* sum) {
+  constexpr int kVals = MT * NT * 4 * 32;  // accumulator values of a warp
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+        red[warp * kVals + ((mt * NT + nt) * 4 + i) * 32 + lane] = acc[mt][nt][i];
+  __syncthreads();
+
+  auto finish = [&](int idx, float v) {
+    const int r = idx >> 5, l = idx & 31, i = r & 3, nt = (r >> 2) % NT, mt = (r >> 2) / NT;
+    const int n = row0 + mt * kRows + (l >> 2) + (i >= 2 ? 8 : 0);
+    const int m = nt * 8 + 2 * (l & 3) + (i & 1);
+    if (n >= p.n || m >= p.m) return;
+    if constexpr (!kPerGroup) v *= p.scales[n];
+    if (p.bias != nullptr) v += from_in<T>(static_cast<const T*>(p.bias)[n]);
+    static_cast<T*>(p.out)[static_cast<int64_t>(m) * p.n + n] = to_out<T>(v);
+  };
+  if constexpr (S == 1) {
+    for (int idx = threadIdx.x; idx < kVals; idx += blockDim.x) {
+      float v = 0.0f;
+#pragma unroll
+      for (int w = 0; w < kWarps; ++w) v += red[w * kVals + idx];
+      finish(idx, v);
+    }
+  } else {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    for (int idx = threadIdx.x; idx < kVals; idx += blockDim.x) {  // this block's partial sums
+      float v = 0.0f;
+#pragma unroll
+      for (int w = 0; w < kWarps; ++w) v += red[w * kVals + idx];
+      sum[idx] = v;
+    }
+    namespace cg = cooperative_groups;
+    cg::cluster_group cluster = cg::this_cluster();
+    cluster.sync();
+    // Block `rank` finishes its 1/S of the outputs, adding the S partial sums in rank order.
+    constexpr int kShare = kVals / S;
+    for (int idx = rank * kShare + threadIdx.x; idx < (rank + 1) * kShare; idx += blockDim.x) {
+      float v = 0.0f;
+#pragma unroll
+      for (int s = 0; s < S; ++s) v += cluster.map_shared_rank(sum, s)[idx];
+      finish(idx, v);
+    }
+    cluster.sync();  // no block leaves while another still reads its shared memory
+#else
+    __trap();  // split-K is launched on compute capability 9.0 and newer only
+#endif
+  }
+}
+
 // NT: 8-token column tiles (M <= 8 NT). MT: 16-row tiles per block. U: chunks whose loads are in
 // flight together per lane. S: blocks of a cluster splitting K (1 = no cluster). kPerGroup:
 // scales [N, groups] with group % 64 == 0.
@@ -165,73 +225,193 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_kernel(Problem p) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;");
 #endif
+  __shared__ float red[kWarps * MT * NT * 4 * 32];
+  __shared__ float sum[S > 1 ? MT * NT * 4 * 32 : 1];
+  reduce_store<T, NT, MT, S, kPerGroup>(p, acc, row0, rank, red, sum);
+}
 
-  // Deterministic reduction over the warps (and the cluster's blocks), then scale, bias and the
-  // one rounding. Value r = (mt NT + nt) 4 + i of lane l is output row
-  // row0 + 16 mt + l / 4 (+ 8 for i >= 2), token 8 nt + 2 (l % 4) + i % 2.
-  constexpr int kVals = MT * NT * 4 * 32;  // accumulator values of a warp
-  __shared__ float red[kWarps][kVals];
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem) {
+  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(gmem) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() {
+  asm volatile("cp.async.commit_group;" ::: "memory");
+}
+template <int N> __device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+}
+
+// Shared memory of skinny_async_kernel: the weight ring (D chunks x 2 MT 16-byte pieces per lane
+// of each warp), reused after the main loop for the warps' partial sums, then the block's sums
+// (S > 1).
+template <int NT, int MT, int D, int S> __host__ __device__ constexpr int async_smem_bytes() {
+  constexpr int ring = kWarps * D * 2 * MT * 32 * 16;
+  constexpr int red = kWarps * MT * NT * 4 * 32 * 4;
+  return (ring > red ? ring : red) + (S > 1 ? MT * NT * 4 * 32 * 4 : 0);
+}
+
+// The same computation with the weight stream through cp.async (16 bytes per lane, L2 only) into
+// a per-warp ring of D chunks in shared memory: D chunks stay in flight per lane at every moment
+// of the main loop (a continuous stream instead of rounds of U register loads, and no registers
+// held by loads in flight). Each lane reads back only the bytes it copied itself, so the warps
+// never synchronise before the reduction. x (and per-group scales) are register loads one chunk
+// ahead.
+template <typename T, int NT, int MT, int D, int S, bool kPerGroup>
+__global__ void __launch_bounds__(kWarps * 32) skinny_async_kernel(Problem p) {
+  extern __shared__ uint4 smem[];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int rank = S == 1 ? 0 : static_cast<int>(blockIdx.x % S);  // cluster dims (S, 1, 1)
+  const int row0 = static_cast<int>(blockIdx.x / S) * kRows * MT;
+  int n_lo[MT], n_hi[MT];
+  bool ok_lo[MT], ok_hi[MT];
+  const int8_t *q_lo[MT], *q_hi[MT];
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+    n_lo[mt] = row0 + mt * kRows + g, n_hi[mt] = n_lo[mt] + 8;
+    ok_lo[mt] = n_lo[mt] < p.n, ok_hi[mt] = n_hi[mt] < p.n;
+    q_lo[mt] = p.q + static_cast<int64_t>(ok_lo[mt] ? n_lo[mt] : 0) * p.k + 16 * t;
+    q_hi[mt] = p.q + static_cast<int64_t>(ok_hi[mt] ? n_hi[mt] : 0) * p.k + 16 * t;
+  }
+  const T* x = static_cast<const T*>(p.x);
+  const int chunks = (p.k + kChunk - 1) / kChunk;
+  constexpr int kStride = kWarps * S;  // between a warp's consecutive chunks
+  const int first = rank * kWarps + warp;
+  const int mine = first < chunks ? (chunks - 1 - first) / kStride + 1 : 0;
+  uint4* ring = smem + warp * (D * 2 * MT * 32) + lane;  // piece j of slot s: ring[(s 2 MT + j) 32]
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+
+  // Chunk i of this warp into slot i % D; one commit group per chunk, empty past the end, so
+  // that wait_group<D - 1> always means "chunk i has landed".
+  auto issue = [&](int i) {
+    const int c = first + i * kStride;
+    if (i < mine && c * kChunk + 16 * t < p.k) {
+      uint4* dst = ring + (i % D) * 2 * MT * 32;
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        if (ok_lo[mt]) cp_async16(dst + (2 * mt) * 32, q_lo[mt] + c * kChunk);
+        if (ok_hi[mt]) cp_async16(dst + (2 * mt + 1) * 32, q_hi[mt] + c * kChunk);
+      }
+    }
+    cp_async_commit();
+  };
+  // x (and the per-group scales) of chunk i into registers.
+  auto load_x = [&](int i, uint32_t (&xa)[NT][8], float (&sl)[MT], float (&sh)[MT]) {
+    const int c = first + i * kStride;
+    const int k = c * kChunk + 16 * t;
+    const bool kin = i < mine && k < p.k;
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const int m = nt * 8 + g;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) xa[nt][j] = 0u;
+      if (kin && m < p.m) {
+        const T* xp = x + static_cast<int64_t>(m) * p.k + k;
+        load_acts(*reinterpret_cast<uint32_t(*)[4]>(&xa[nt][0]), xp);
+        load_acts(*reinterpret_cast<uint32_t(*)[4]>(&xa[nt][4]), xp + 8);
+      }
+    }
+    if constexpr (kPerGroup) {
+      const int grp = (c * kChunk) / p.group_size;
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt) {
+        sl[mt] = (i < mine && ok_lo[mt])
+                     ? __ldg(p.scales + static_cast<int64_t>(n_lo[mt]) * p.groups + grp) : 0.0f;
+        sh[mt] = (i < mine && ok_hi[mt])
+                     ? __ldg(p.scales + static_cast<int64_t>(n_hi[mt]) * p.groups + grp) : 0.0f;
+      }
+    }
+  };
+
+  float acc[MT][NT][4];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt)
 #pragma unroll
-      for (int i = 0; i < 4; ++i) red[warp][((mt * NT + nt) * 4 + i) * 32 + lane] = acc[mt][nt][i];
-  __syncthreads();
+      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
 
-  auto finish = [&](int idx, float v) {
-    const int r = idx >> 5, l = idx & 31, i = r & 3, nt = (r >> 2) % NT, mt = (r >> 2) / NT;
-    const int n = row0 + mt * kRows + (l >> 2) + (i >= 2 ? 8 : 0);
-    const int m = nt * 8 + 2 * (l & 3) + (i & 1);
-    if (n >= p.n || m >= p.m) return;
-    if constexpr (!kPerGroup) v *= p.scales[n];
-    if (p.bias != nullptr) v += from_in<T>(static_cast<const T*>(p.bias)[n]);
-    static_cast<T*>(p.out)[static_cast<int64_t>(m) * p.n + n] = to_out<T>(v);
-  };
-  if constexpr (S == 1) {
-    for (int idx = threadIdx.x; idx < kVals; idx += blockDim.x) {
-      float v = 0.0f;
 #pragma unroll
-      for (int w = 0; w < kWarps; ++w) v += red[w][idx];
-      finish(idx, v);
-    }
-  } else {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    __shared__ float sum[kVals];  // this block's partial sums, read by the whole cluster
-    for (int idx = threadIdx.x; idx < kVals; idx += blockDim.x) {
-      float v = 0.0f;
+  for (int i = 0; i < D - 1; ++i) issue(i);
+  uint32_t xa[NT][8];
+  float sl[MT], sh[MT];
+  load_x(0, xa, sl, sh);
+  for (int i = 0; i < mine; ++i) {
+    issue(i + D - 1);
+    uint32_t xn[NT][8];  // the next chunk's x, in flight during this one's math
+    float sln[MT], shn[MT];
+    load_x(i + 1, xn, sln, shn);
+    cp_async_wait<D - 1>();
+    const bool kin = (first + i * kStride) * kChunk + 16 * t < p.k;
+    const uint4* src = ring + (i % D) * 2 * MT * 32;
+    float part[MT][NT][4];
 #pragma unroll
-      for (int w = 0; w < kWarps; ++w) v += red[w][idx];
-      sum[idx] = v;
-    }
-    namespace cg = cooperative_groups;
-    cg::cluster_group cluster = cg::this_cluster();
-    cluster.sync();
-    // Block `rank` finishes its 1/S of the outputs, adding the S partial sums in rank order.
-    constexpr int kShare = kVals / S;
-    for (int idx = rank * kShare + threadIdx.x; idx < (rank + 1) * kShare; idx += blockDim.x) {
-      float v = 0.0f;
+    for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-      for (int s = 0; s < S; ++s) v += cluster.map_shared_rank(sum, s)[idx];
-      finish(idx, v);
+      for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) part[mt][nt][j] = 0.0f;
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      const uint4 zero = make_uint4(0u, 0u, 0u, 0u);
+      const uint4 lo = kin && ok_lo[mt] ? src[(2 * mt) * 32] : zero;
+      const uint4 hi = kin && ok_hi[mt] ? src[(2 * mt + 1) * 32] : zero;
+      const uint32_t wl[4] = {lo.x, lo.y, lo.z, lo.w}, wh[4] = {hi.x, hi.y, hi.z, hi.w};
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        uint32_t a[4];
+        Int8x4<T>::convert(wl[j], a[0], a[2]);
+        Int8x4<T>::convert(wh[j], a[1], a[3]);
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt)
+          Mma<T>::run(kPerGroup ? part[mt][nt] : acc[mt][nt], a, xa[nt][2 * j], xa[nt][2 * j + 1]);
+      }
     }
-    cluster.sync();  // no block leaves while another still reads its shared memory
-#else
-    __trap();  // split-K is launched on compute capability 9.0 and newer only
-#endif
+    if constexpr (kPerGroup) {
+#pragma unroll
+      for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt) {
+          acc[mt][nt][0] = fmaf(sl[mt], part[mt][nt][0], acc[mt][nt][0]);
+          acc[mt][nt][1] = fmaf(sl[mt], part[mt][nt][1], acc[mt][nt][1]);
+          acc[mt][nt][2] = fmaf(sh[mt], part[mt][nt][2], acc[mt][nt][2]);
+          acc[mt][nt][3] = fmaf(sh[mt], part[mt][nt][3], acc[mt][nt][3]);
+        }
+    }
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt)
+#pragma unroll
+      for (int j = 0; j < 8; ++j) xa[nt][j] = xn[nt][j];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) sl[mt] = sln[mt], sh[mt] = shn[mt];
   }
+  cp_async_wait<0>();
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;");
+#endif
+  __syncthreads();  // the ring becomes the reduction buffer
+  float* red = reinterpret_cast<float*>(smem);
+  float* sum = reinterpret_cast<float*>(reinterpret_cast<char*>(smem) +
+                                        async_smem_bytes<NT, MT, D, 1>());
+  reduce_store<T, NT, MT, S, kPerGroup>(p, acc, row0, rank, red, sum);
 }
 
 // pdl: launch with programmatic stream serialization (sm90+): the kernel may begin while the
 // previous kernel on the stream finishes; it waits (griddepcontrol.wait) for that kernel's
 // completion and memory before any load or store. S > 1: clusters of S blocks (sm90+).
-template <typename T, int NT, int MT, int U, int S>
+// kAsync: skinny_async_kernel with a ring of U chunks, else skinny_kernel with U chunks a round.
+template <typename T, int NT, int MT, int U, int S, bool kAsync = false>
 void launch(const Problem& p, bool pdl, cudaStream_t stream) {
   const unsigned tiles = static_cast<unsigned>((p.n + kRows * MT - 1) / (kRows * MT));
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(tiles * S);
   cfg.blockDim = dim3(kWarps * 32);
-  cfg.dynamicSmemBytes = 0;
+  cfg.dynamicSmemBytes = kAsync ? async_smem_bytes<NT, MT, U, S>() : 0;
+  static_assert(async_smem_bytes<NT, MT, U, S>() <= 48 * 1024 || !kAsync,
+                "the ring must fit the default dynamic shared memory limit (no opt-in needed)");
   cfg.stream = stream;
   cudaLaunchAttribute attr[2];
   unsigned n_attr = 0;
@@ -247,20 +427,27 @@ void launch(const Problem& p, bool pdl, cudaStream_t stream) {
   }
   cfg.attrs = attr;
   cfg.numAttrs = n_attr;
-  if (p.groups > 1)
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_kernel<T, NT, MT, U, S, true>, p));
-  else
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_kernel<T, NT, MT, U, S, false>, p));
+  if constexpr (kAsync) {
+    if (p.groups > 1)
+      OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_async_kernel<T, NT, MT, U, S, true>, p));
+    else
+      OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_async_kernel<T, NT, MT, U, S, false>, p));
+  } else {
+    if (p.groups > 1)
+      OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_kernel<T, NT, MT, U, S, true>, p));
+    else
+      OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_kernel<T, NT, MT, U, S, false>, p));
+  }
   OCT_CUDA_CHECK_LAUNCH("w8a16 skinny_kernel");
 }
 
-// OCTET_SKINNY_VARIANT (see the top of this file); anything else than 0, 1, 2 means the default.
-constexpr int kDefaultVariant = 1;
+// OCTET_SKINNY_VARIANT (see the top of this file); anything but 0..3 means the default.
+constexpr int kDefaultVariant = 2;
 int skinny_variant() {
   static const int v = [] {
     const char* e = std::getenv("OCTET_SKINNY_VARIANT");
     const int x = e != nullptr ? std::atoi(e) : kDefaultVariant;
-    return x >= 0 && x <= 2 ? x : kDefaultVariant;
+    return x >= 0 && x <= 3 ? x : kDefaultVariant;
   }();
   return v;
 }
@@ -272,24 +459,28 @@ int skinny_variant() {
 // (docs/perf-notes-w8a16.md).
 template <typename T>
 void launch_skinny(const Problem& p, int cc_major, bool pdl, cudaStream_t stream) {
-  const int variant = cc_major >= 9 ? skinny_variant() : 0;  // clusters need sm90
+  int variant = skinny_variant();
+  if (cc_major < 9 && (variant == 1 || variant == 2)) variant = variant == 2 ? 3 : 0;  // no clusters
   if (p.m <= 8) {
-    if (variant == 0)
-      launch<T, 1, 1, 4, 1>(p, pdl, stream);
-    else
-      launch<T, 1, 1, 4, 2>(p, pdl, stream);
-  } else if (p.m <= 16) {
-    if (variant == 0)
-      launch<T, 2, 1, 2, 1>(p, false, stream);
-    else if (variant == 1)
-      launch<T, 2, 2, 2, 2>(p, false, stream);
-    else
-      launch<T, 2, 1, 2, 2>(p, false, stream);
-  } else if (p.m <= 32) {
-    launch<T, 4, 1, 1, 1>(p, false, stream);
-  } else {
-    launch<T, 8, 1, 1, 1>(p, false, stream);
+    switch (variant) {
+      case 0: return launch<T, 1, 1, 4, 1>(p, pdl, stream);
+      case 1: return launch<T, 1, 1, 4, 2>(p, pdl, stream);
+      case 2: return launch<T, 1, 1, 5, 2, true>(p, pdl, stream);
+      default: return launch<T, 1, 1, 5, 1, true>(p, pdl, stream);
+    }
   }
+  if (p.m <= 16) {
+    switch (variant) {
+      case 0: return launch<T, 2, 1, 2, 1>(p, false, stream);
+      case 1: return launch<T, 2, 2, 2, 2>(p, false, stream);
+      case 2: return launch<T, 2, 2, 2, 2, true>(p, false, stream);
+      default: return launch<T, 2, 1, 5, 1, true>(p, false, stream);
+    }
+  }
+  if (p.m <= 32)
+    launch<T, 4, 1, 1, 1>(p, false, stream);
+  else
+    launch<T, 8, 1, 1, 1>(p, false, stream);
 }
 
 template void launch_skinny<__half>(const Problem&, int, bool, cudaStream_t);
