@@ -14,17 +14,21 @@
 // with no atomics and no workspace.
 //
 // Variants for M <= 16 (OCTET_SKINNY_VARIANT, read once per process; M = 17..64 always runs the
-// 16-row kernel with 4 or 8 token tiles). Per (M <= 8 | M = 9..16) the configuration
-// <token tiles NT, row tiles MT, chunks in flight per lane U, split-K S>:
-//   0  <1,1,4,1> | <2,1,2,1>: one block per 16 rows and all of K (the version measured first):
-//      N/16 blocks (256 at N = 4096: ~2 per SM), each warp 2+ rounds of loads.
-//   1  <1,1,4,2> | <2,2,2,2> (the default): split-K over a 2-block cluster. At M <= 8 that is
-//      N/8 blocks (512 at N = 4096, ~4 per SM: the whole weight requested in one round); at
-//      M = 9..16 a cluster owns 32 rows and each x fragment feeds two row tiles (half the x
-//      traffic per weight byte), N/16 blocks as in variant 0.
-//   2  <1,1,4,2> | <2,1,2,2>: split-K with 16-row tiles at every M <= 16 (N/8 blocks, x traffic as
-//      in variant 0): tells the two effects apart at M = 9..16.
-// Without cluster launch (compute capability below 9.0) variants 1 and 2 run variant 0.
+// 16-row register kernel with 4 or 8 token tiles). Per (M <= 8 | M = 9..16) the configuration
+// <token tiles NT, row tiles MT, chunks in flight per lane U or D, split-K S>:
+//   0  skinny_kernel <1,1,U=4,1> | <2,1,U=2,1>: one block per 16 rows and all of K (the version
+//      measured first): N/16 blocks (256 at N = 4096, ~2 per SM), each warp 2+ rounds of "issue
+//      U chunks, wait, compute".
+//   1  skinny_kernel <1,1,U=4,2> | <2,2,U=2,2>: split-K over a 2-block cluster. At M <= 8 that is
+//      N/8 blocks (512 at N = 4096, ~4 per SM: at K = 4096 a warp owns 4 chunks, the whole
+//      weight is requested in one round); at M = 9..16 a cluster owns 32 rows and each x
+//      fragment feeds two row tiles (half the x traffic per weight byte), N/16 blocks.
+//   2  skinny_async_kernel <1,1,D=5,2> | <2,2,D=2,2> (the default): variant 1's grid with the
+//      weight stream through cp.async into a per-warp ring of D chunks (D chunks in flight per
+//      lane at every moment, whatever registers ptxas allocates).
+//   3  skinny_async_kernel <1,1,D=5,1> | <2,1,D=5,1>: the ring without clusters (any sm_80+):
+//      tells the ring's effect from split-K's.
+// Without cluster launch (compute capability below 9.0) variant 1 runs 0 and variant 2 runs 3.
 #include <cooperative_groups.h>
 
 #include <cstdlib>
