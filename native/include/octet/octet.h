@@ -369,10 +369,12 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  * outlier_count: optional int32 [1] tensor receiving the number of outlier columns (device-side,
  * no sync).
  * threshold must be > 0 and finite (else INVALID_ARGUMENT naming 'threshold').
- * On CUDA: five nodes on `stream` (a memset and four kernels, the last the int8 GEMM), no
- * allocation, no synchronisation: capturable in a CUDA graph; the outlier count stays on the
- * device (the outlier GEMM reads its loop bound there), so the cost of the outlier part follows
- * the number of outlier columns. The int8 GEMM takes its tensor-core path when K % 16 == 0 and
+ * On CUDA: two to five nodes on `stream` (kernels, and a memset for M > 16), no allocation, no
+ * synchronisation: capturable in a CUDA graph; the outlier count stays on the device, so the
+ * cost of the outlier part follows the number of outlier columns. On sm_90 the int8 GEMM's
+ * epilogue computes the outlier part itself while the outlier columns are few (C is then never
+ * materialised; native/src/cuda/llm_int8/llm_int8.cu); with many, or on other GPUs, a tensor-core
+ * outlier GEMM writes C first. The int8 GEMM takes its tensor-core path when K % 16 == 0 and
  * N % 8 == 0 (as oct_gemm_s8).
  */
 OCT_API oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q,

@@ -48,6 +48,7 @@ struct LlmInt8Layout {
   int64_t colmax = 0;        // fp32 [K] (bits: non-negative floats order like uint32)
   int64_t zero_bytes = 0;    // bytes from `state` that are zeroed before each call
   int64_t idx = 0;           // int32 [K]: the outlier columns, ascending
+  int64_t mask = 0;          // uint32 [ceil(K / 32)]: bit j % 32 of word j / 32 = column j is one
   int64_t scale = 0;         // fp32 [M]: per-token scales of the regular part
   int64_t xq = 0;            // int8 [M, K]: the regular part, quantized
   int64_t xo = 0;            // x dtype [M, k_pad]: x[:, idx], zero-padded
@@ -78,7 +79,8 @@ struct LlmInt8Layout {
     l.colmax = 256;
     l.zero_bytes = 256 + mul(k, 4);
     l.idx = at(l.colmax, mul(k, 4));
-    l.scale = at(l.idx, mul(k, 4));
+    l.mask = at(l.idx, mul(k, 4));
+    l.scale = at(l.mask, mul((k + 31) / 32, 4));
     l.xq = at(l.scale, mul(m, 4));
     l.xo = at(l.xq, mul(m, k));
     l.wo = at(l.xo, mul(mul(m, l.k_pad), 2));

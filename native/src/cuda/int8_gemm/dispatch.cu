@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 
@@ -62,44 +63,103 @@ bool tensor_core_aligned(const GemmS8Problem& p) {
 
 }  // namespace int8_gemm
 
-void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
-  OCT_CUDA_USE_DEVICE(context);
-  auto s = static_cast<cudaStream_t>(stream);
+namespace {
+
+enum class Path { kGemv, kSm90, kSm90Src, kSm80, kSm80Src, kFallback };
+
+// The kernel family for a problem on a device; gemm_s8 runs it, and LLM.int8() asks whether the
+// source term may be left unwritten when its count is zero (kSm90Src) before it launches its own
+// kernels.
+Path choose(const DeviceTraits& dev, const GemmS8Problem& p) {
+  const bool aligned = int8_gemm::tensor_core_aligned(p);
+#ifdef OCTET_WITH_CUTLASS
+  // The sm90 source-term kernels skip loading c when *c_count == 0, which the GEMV cannot: they
+  // take every M.
+  if (aligned && p.c != nullptr && dev.sm == 90 &&
+      (p.out_dtype == OCT_DTYPE_FP16 || p.out_dtype == OCT_DTYPE_BF16))
+    return Path::kSm90Src;
+#endif
+  if (p.m <= gemv_max_m() && aligned) return Path::kGemv;
+#ifdef OCTET_WITH_CUTLASS
+  if (aligned && p.c != nullptr) {
+    if (dev.sm >= 80 && dev.sm < 90 && p.b_per_col &&
+        (p.out_dtype == OCT_DTYPE_FP16 || p.out_dtype == OCT_DTYPE_BF16))
+      return Path::kSm80Src;
+  } else if (aligned) {
+    if (dev.sm == 90) return Path::kSm90;  // sm_90a code runs on sm_90 only
+    if (dev.sm >= 80 && dev.sm < 90) return Path::kSm80;  // sm_80 machine code runs on every 8.x
+  }
+#endif
+  return Path::kFallback;
+}
+
+const DeviceTraits& checked_traits(const oct_context& context) {
   const DeviceTraits& dev = device_traits(context.device);
   if (dev.sm < 80)
     fail(OCT_STATUS_ARCH_MISMATCH, "oct_gemm_s8 needs compute capability 8.0 or newer (the architectures this library is built for); device %d "
          "is sm_%d", context.device, dev.sm);
-  if (p.m <= gemv_max_m() && int8_gemm::tensor_core_aligned(p)) {
-    int8_gemm::run_gemv(p, s);
-    return;
-  }
+  return dev;
+}
+
+}  // namespace
+
+namespace int8_gemm {
+
+Sm90Schedule sm90_schedule(MBucket bucket) {
+  static const Sm90Schedule override_ = [] {
+    Sm90Schedule o{0, 0};  // swizzle 0: no override
+    if (const char* e = std::getenv("OCTET_SM90_SCHEDULE")) {
+      int sw = 0, ra = 0;
+      if (std::sscanf(e, "%d,%d", &sw, &ra) == 2 && (sw == 1 || sw == 2 || sw == 4 || sw == 8) &&
+          ra >= 0 && ra <= 2)
+        o = Sm90Schedule{sw, ra};
+    }
+    return o;
+  }();
+  if (override_.swizzle != 0) return override_;
+  // Large M: swizzle 4 along N, measured on an H100 (docs/perf-notes-int8-gemm.md): 8192^3
+  // 753 -> 703 us, (11008, 4096) at M = 8192 545 -> 506 us, nowhere more than 2% slower than
+  // CUTLASS's default. Smaller M: the default (not swept).
+  if (bucket == MBucket::kLarge) return Sm90Schedule{4, 2};
+  return Sm90Schedule{1, 0};
+}
+
+bool skips_zero_source(const oct_context& context, const GemmS8Problem& p) {
+  return choose(checked_traits(context), p) == Path::kSm90Src;
+}
+
+}  // namespace int8_gemm
+
+void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
+  OCT_CUDA_USE_DEVICE(context);
+  auto s = static_cast<cudaStream_t>(stream);
+  const DeviceTraits& dev = checked_traits(context);
+  switch (choose(dev, p)) {
+    case Path::kGemv: int8_gemm::run_gemv(p, s); return;
 #ifdef OCTET_WITH_CUTLASS
-  if (int8_gemm::tensor_core_aligned(p) && p.c != nullptr) {  // with the source term
-    if (dev.sm == 90) {
+    case Path::kSm90Src:
       if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm90_fp16_src(p, dev.sm_count, s);
-      if (p.out_dtype == OCT_DTYPE_BF16) return int8_gemm::run_sm90_bf16_src(p, dev.sm_count, s);
-    }
-    if (dev.sm >= 80 && dev.sm < 90 && p.b_per_col) {
+      return int8_gemm::run_sm90_bf16_src(p, dev.sm_count, s);
+    case Path::kSm80Src:
       if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm80_fp16_src(p, s);
-      if (p.out_dtype == OCT_DTYPE_BF16) return int8_gemm::run_sm80_bf16_src(p, s);
-    }
-  } else if (int8_gemm::tensor_core_aligned(p)) {
-    if (dev.sm == 90) {  // sm_90a code runs on sm_90 only
+      return int8_gemm::run_sm80_bf16_src(p, s);
+    case Path::kSm90:
       switch (p.out_dtype) {
         case OCT_DTYPE_FP16: int8_gemm::run_sm90_fp16(p, dev.sm_count, s); return;
         case OCT_DTYPE_BF16: int8_gemm::run_sm90_bf16(p, dev.sm_count, s); return;
         default: int8_gemm::run_sm90_s32(p, dev.sm_count, s); return;
       }
-    }
-    if (dev.sm >= 80 && dev.sm < 90) {  // sm_80 machine code runs on every 8.x
+    case Path::kSm80:
       switch (p.out_dtype) {
         case OCT_DTYPE_FP16: int8_gemm::run_sm80_fp16(p, s); return;
         case OCT_DTYPE_BF16: int8_gemm::run_sm80_bf16(p, s); return;
         default: int8_gemm::run_sm80_s32(p, s); return;
       }
-    }
-  }
+#else
+    case Path::kSm90Src: case Path::kSm80Src: case Path::kSm90: case Path::kSm80: break;
 #endif
+    case Path::kFallback: break;
+  }
   int8_gemm::run_fallback(p, s);
 }
 

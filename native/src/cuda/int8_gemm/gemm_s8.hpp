@@ -6,6 +6,8 @@
 
 #include "common/gemm_s8.hpp"
 
+struct oct_context;
+
 namespace octet::cuda::int8_gemm {
 
 // The portable tiled kernel (dp4a): any M, N, K and any alignment, any GPU this library has code for.
@@ -18,6 +20,10 @@ void run_gemv(const GemmS8Problem& p, cudaStream_t stream);
 
 // What the tensor-core kernels need: 16-byte aligned rows and base pointers (K % 16, N % 8).
 bool tensor_core_aligned(const GemmS8Problem& p);
+
+// Whether gemm_s8 will run p (which has the source term c) on a kernel that leaves c unread when
+// *p.c_count == 0 (the sm90 kernels): LLM.int8() then writes c only when there are outliers.
+bool skips_zero_source(const oct_context& context, const GemmS8Problem& p);
 
 #ifdef OCTET_WITH_CUTLASS
 // CUTLASS 3.x TMA + wgmma kernels (sm_90a), one translation unit per output dtype; the tile
@@ -43,5 +49,15 @@ enum class MBucket { kSmall, kMid, kLarge };  // M <= 64, 64 < M <= 512, M > 512
 inline MBucket m_bucket(int64_t m) {
   return m <= 64 ? MBucket::kSmall : (m <= 512 ? MBucket::kMid : MBucket::kLarge);
 }
+
+// The sm90 persistent tile scheduler's order for an M bucket: swizzle width (1, 2, 4 or 8 tiles)
+// and raster (0: CUTLASS's heuristic, 1: along M, 2: along N; CUTLASS's RasterOrderOptions).
+// Defaults in dispatch.cu; OCTET_SM90_SCHEDULE="<swizzle>,<raster>" overrides them for every
+// bucket (benchmarking).
+struct Sm90Schedule {
+  int swizzle = 1;
+  int raster = 0;
+};
+Sm90Schedule sm90_schedule(MBucket bucket);
 
 }  // namespace octet::cuda::int8_gemm

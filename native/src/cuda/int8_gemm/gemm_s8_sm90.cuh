@@ -9,15 +9,24 @@
 //   Raw mode: out = acc as int32.
 //
 // With a source term (the internal GemmS8Problem::c, LLM.int8()'s outlier part), the C operand
-// (out's dtype, loaded by the epilogue's TMA) joins the bias before the fma:
+// (out's dtype, loaded by the epilogue's TMA only when *c_count > 0: Sm90SrcFetchIfCount below)
+// joins the bias before the fma:
 //
-//   out = fma(ScaleA[m], ScaleB[n] * (float)acc, Bias[n] + C[m,n])
+//   out = fma(ScaleA[m], ScaleB[n] * (float)acc, Bias[n] + C[m,n])      (C = 0 when not loaded)
 //
 // So the template axes are the output type, the source term (one .cu each: *_fp16_sm90.cu,
 // *_bf16_sm90.cu, *_s32_sm90.cu, *_fp16_src_sm90.cu, *_bf16_src_sm90.cu) and the tile
 // configuration, chosen at run time by M (and N) bucket.
 // No kernel here needs a workspace (no split-K / stream-K); run() checks that it is zero.
 #pragma once
+
+// Programmatic dependent launch: the kernels wait (griddepcontrol.wait) before touching global
+// memory, so run() can launch them with PDL and their launch overlaps the previous kernel's tail
+// (e.g. the activation quantization's). Must precede every CUTLASS include of the translation
+// unit (this header comes first in each *_sm90.cu that includes it).
+#ifndef CUTLASS_ENABLE_GDC_FOR_SM90
+#define CUTLASS_ENABLE_GDC_FOR_SM90 1
+#endif
 
 #include <cuda_runtime.h>
 
@@ -76,6 +85,74 @@ struct ConfigLargeM {
 
 // ---- the epilogue trees
 
+// The source term C, loaded (by the collective's TMA) only when *count > 0, else 0: LLM.int8()
+// with no outlier column neither writes nor reads C. The count is read when the CTA starts, so
+// kernels with this node are launched without programmatic dependent launch (run()).
+template <class Element>
+struct Sm90SrcFetchIfCount {
+  struct SharedStorage {};
+  struct Arguments {
+    const int32_t* count = nullptr;  // device memory; null: always load C
+  };
+  using Params = Arguments;
+
+  template <class ProblemShape>
+  static constexpr Params to_underlying_arguments(ProblemShape const&, Arguments const& args, void*) {
+    return args;
+  }
+  template <class ProblemShape>
+  static bool can_implement(ProblemShape const&, Arguments const&) { return true; }
+  template <class ProblemShape>
+  static size_t get_workspace_size(ProblemShape const&, Arguments const&) { return 0; }
+  template <class ProblemShape>
+  static cutlass::Status initialize_workspace(ProblemShape const&, Arguments const&, void*,
+                                              cudaStream_t, cutlass::CudaHostAdapter* = nullptr) {
+    return cutlass::Status::kSuccess;
+  }
+
+  CUTLASS_HOST_DEVICE Sm90SrcFetchIfCount() {}
+  CUTLASS_HOST_DEVICE Sm90SrcFetchIfCount(Params const& params, SharedStorage const&) {
+#if defined(__CUDA_ARCH__)
+    needed_ = params.count == nullptr || *params.count > 0;
+#endif
+  }
+
+  bool needed_ = true;
+
+  CUTLASS_DEVICE bool is_producer_load_needed() const { return needed_; }
+  CUTLASS_DEVICE bool is_C_load_needed() const { return needed_; }
+
+  template <class... Args>
+  CUTLASS_DEVICE auto get_producer_load_callbacks(
+      cutlass::epilogue::fusion::detail::ProducerLoadArgs<Args...> const&) {
+    return cutlass::epilogue::fusion::detail::EmptyProducerLoadCallbacks{};
+  }
+
+  template <class SrcTensor>
+  struct ConsumerStoreCallbacks : cutlass::epilogue::fusion::detail::EmptyConsumerStoreCallbacks {
+    CUTLASS_DEVICE ConsumerStoreCallbacks(SrcTensor const& tCrC, bool needed)
+        : tCrC(tCrC), needed(needed) {}
+    SrcTensor const& tCrC;  // (CPY,CPY_M,CPY_N)
+    bool needed;
+
+    template <typename ElementAccumulator, int FragmentSize>
+    CUTLASS_DEVICE cutlass::Array<typename SrcTensor::value_type, FragmentSize> visit(
+        cutlass::Array<ElementAccumulator, FragmentSize> const&, int epi_v, int, int) {
+      using Frg = cutlass::Array<typename SrcTensor::value_type, FragmentSize>;
+      if (needed) return recast<Frg>(tCrC)(epi_v);
+      Frg zero;
+      zero.fill(typename SrcTensor::value_type(0));
+      return zero;
+    }
+  };
+
+  template <bool ReferenceSrc, class... Args>
+  CUTLASS_DEVICE auto get_consumer_store_callbacks(
+      cutlass::epilogue::fusion::detail::ConsumerStoreArgs<Args...> const& args) {
+    return ConsumerStoreCallbacks<std::remove_reference_t<decltype(args.tCrC)>>(args.tCrC, needed_);
+  }
+};
+
 template <class ElementD, class Tile, bool kSrc>
 struct ScaledEpilogue {
   using RN = std::integral_constant<cutlass::FloatRoundStyle, cutlass::FloatRoundStyle::round_to_nearest>;
@@ -91,11 +168,11 @@ struct ScaledEpilogue {
       cutlass::epilogue::fusion::Sm90Compute<cutlass::multiplies, float, float, kRound>, ScaleB,
       Accum>;
   // Bias + C (fp32 addition) with a source term, else Bias alone.
+  using Src = Sm90SrcFetchIfCount<ElementD>;
   using Addend = std::conditional_t<
       kSrc,
       cutlass::epilogue::fusion::Sm90EVT<
-          cutlass::epilogue::fusion::Sm90Compute<cutlass::plus, float, float, kRound>, Bias,
-          cutlass::epilogue::fusion::Sm90SrcFetch<ElementD>>,
+          cutlass::epilogue::fusion::Sm90Compute<cutlass::plus, float, float, kRound>, Bias, Src>,
       Bias>;
   using Tree = cutlass::epilogue::fusion::Sm90EVT<
       cutlass::epilogue::fusion::Sm90Compute<cutlass::homogeneous_multiply_add, ElementD, float,
@@ -105,7 +182,7 @@ struct ScaledEpilogue {
   static typename Addend::Arguments addend(const GemmS8Problem& p) {
     typename Bias::Arguments bias{static_cast<const ElementD*>(p.bias), ElementD(0), {}};
     if constexpr (kSrc)
-      return {bias, {}, {}};  // Bias (null: 0) + C
+      return {bias, typename Src::Arguments{p.c_count}, {}};  // Bias (null: 0) + C
     else
       return bias;
   }
@@ -139,6 +216,7 @@ struct Gemm {
   using Epi = std::conditional_t<std::is_same_v<ElementD, int32_t>, RawEpilogue<Tile>,
                                  ScaledEpilogue<ElementD, Tile, kSrc>>;
   static constexpr int kAlignD = 16 / sizeof(ElementD);
+
   using ElementC = std::conditional_t<kSrc, ElementD, void>;  // C: the source term, if any
 
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
@@ -193,6 +271,12 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
   OCT_CUDA_CHECK(cudaGetDevice(&device));
   args.hw_info.device_id = device;
   args.hw_info.sm_count = sm_count;
+  // The persistent scheduler's tile order (swizzle width, raster along M or N): chosen per M
+  // bucket in dispatch.cu (sm90_schedule), where the measured defaults and the override live.
+  const Sm90Schedule schedule = sm90_schedule(m_bucket(p.m));
+  args.scheduler.max_swizzle_size = schedule.swizzle;
+  args.scheduler.raster_order =
+      static_cast<decltype(args.scheduler.raster_order)>(schedule.raster);
 
   Device gemm;
   check_cutlass(gemm.can_implement(args), "can_implement", name);
@@ -201,7 +285,8 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
     fail(OCT_STATUS_INTERNAL, "oct_gemm_s8: kernel %s asks for %zu bytes of workspace", name,
          workspace);
   check_cutlass(gemm.initialize(args, nullptr, stream), "initialize", name);
-  check_cutlass(gemm.run(stream), "run", name);
+  // PDL except with the source term, whose count is read before the kernel could wait.
+  check_cutlass(gemm.run(stream, /*cuda_adapter=*/nullptr, /*launch_with_pdl=*/!kSrc), "run", name);
   OCT_CUDA_CHECK_LAUNCH("CUTLASS sm90 int8 GEMM");
 }
 

@@ -1,28 +1,37 @@
-// LLM.int8() on the GPU (common/llm_int8.hpp has the definition). Five nodes on the caller's
-// stream, none allocating or synchronising, the outlier count never leaving the device:
+// LLM.int8() on the GPU (common/llm_int8.hpp has the definition). All nodes on the caller's
+// stream, none allocating or synchronising, the outlier count never leaving the device.
 //
+// Decode sizes (M <= 16, K <= 8192, aligned x):
+//   1+2. small_prep_kernel: every block takes the column maxima of all M rows itself (no memset,
+//        no inter-block step) and compacts the outlier columns; blocks [0, M) quantize one row
+//        each over its non-outlier columns (outliers zeroed) and gather x[m, idx] into xo; block
+//        0 writes idx and count; the blocks after them gather q[n, idx] into wo
+// Otherwise:
 //   0. memset: the column pass's ticket and the per-column maxima (256 + 4K bytes)
 //   1. column_pass_kernel: max_m |x[m,j]| per column (each block reduces 64 rows x 256 columns,
-//      then one atomicMax per column); the last block to finish (a ticket) compacts the outlier
-//      columns, colmax[j] > threshold, into idx[0..count) with a block prefix sum and writes
-//      count (and the caller's outlier_count)
-//   2. split_kernel: blocks [0, M) quantize one row each over its non-outlier columns (outliers
-//      zeroed) and gather x[m, idx[0..count)] into xo (zero-padded to the K step); the blocks
-//      after them gather q[n, idx[0..count)] into wo, one warp per row of q
+//      all its loads in flight, then one atomicMax per column); the last block to finish (a
+//      ticket) compacts the outlier columns, colmax[j] > threshold, into idx[0..count) and a bit
+//      mask with a block prefix sum, and writes count (and the caller's outlier_count)
+//   2. split_kernel: blocks [0, M) quantize one row each over its non-outlier columns (the mask;
+//      the row held in registers up to 16K columns) and gather x[m, idx] into xo (zero-padded
+//      to the K step); the blocks after them gather q[n, idx] into wo, one warp per row of q
+// Then:
 //   3. outlier_gemm_kernel: c = (xo . wo^T) * w_scale on mma.sync m16n8k16 (fp16/bf16 in, fp32
 //      accumulation; q enters as an exact fp16/bf16 integer), the K loop bound read from the
-//      device (ceil(count / 32) steps, so its cost follows the number of outliers; no outlier:
-//      it only writes zeros), rounded to out's dtype
-//   4. the int8 GEMM of the regular part with c as the epilogue's source term (int8_gemm/)
+//      device (ceil(count / 32) steps, so its cost follows the number of outliers), rounded to
+//      out's dtype and stored through shared memory in 16-byte segments. With no outlier column
+//      it returns at once when the GEMM will not read c (sm90), else it writes zeros.
+//   4. the int8 GEMM of the regular part with c as the epilogue's source term (int8_gemm/); on
+//      sm90 its epilogue loads c only when the count is non-zero.
 //
 // Why c is in out's dtype rather than fp32: c is written once and read once at [M, N]; at
-// M = 2048, N = 4096 that is 32 MB of traffic in fp16 against 64 MB in fp32, about 10 us on an
-// H100 against the ~60-70 us of the int8 GEMM itself: fp32 would eat the whole cost target. The
-// price is one extra rounding of the outlier part (half an ulp of c in out's dtype), of the size
-// of the final rounding; the tests' tolerances include it.
+// M = 2048, N = 4096 that is 32 MB of traffic in fp16 against 64 MB in fp32. The price is one
+// extra rounding of the outlier part (half an ulp of c in out's dtype), of the size of the final
+// rounding; the tests' tolerances include it.
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <type_traits>
 
@@ -32,6 +41,7 @@
 #include "cuda/common/check.cuh"
 #include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
+#include "cuda/int8_gemm/gemm_s8.hpp"
 
 namespace octet::cuda {
 namespace {
@@ -69,29 +79,45 @@ __device__ __forceinline__ void load8(const Elem<D>* __restrict__ xr, int64_t c0
 // ---- 1. per-column maxima, then (last block) the compaction of the outlier columns
 
 // One block's compaction of the flags colmax[j] > threshold over all K columns into idx, in
-// ascending order: per 256-column chunk a warp ballot, a scan over the 8 warps' counts, a
-// running offset. `tid` is the thread's index in the block of 256. Returns the count.
+// ascending order (per 256-column chunk a warp ballot, a scan over the 8 warps' counts, a
+// running offset), and into the bit mask (one word per 32 columns, from the ballots). `tid` is
+// the thread's index in the block of 256. Returns the count.
 __device__ int compact_outliers(const uint32_t* colmax_bits, int64_t cols, float threshold,
-                                int32_t* __restrict__ idx, int tid) {
+                                int32_t* __restrict__ idx, uint32_t* __restrict__ mask, int tid) {
   __shared__ int warp_counts[8];
   const int lane = tid & 31, warp = tid >> 5;
   int running = 0;
-  for (int64_t base = 0; base < cols; base += 256) {
-    const int64_t j = base + tid;
-    // __ldcg: the maxima were written by other blocks' atomics (in L2): bypass L1.
-    const bool flag = j < cols && __uint_as_float(__ldcg(colmax_bits + j)) > threshold;
-    const unsigned ballot = __ballot_sync(0xffffffffu, flag);
-    if (lane == 0) warp_counts[warp] = __popc(ballot);
-    __syncthreads();
-    int before = 0, total = 0;
+  for (int64_t base = 0; base < cols; base += 32 * 256) {
+    // The flags of up to 32 chunks of 256 columns, their loads all in flight (one L2 round trip
+    // instead of one per chunk). __ldcg: the maxima were written by other blocks' atomics (in
+    // L2): bypass L1.
+    uint32_t flags = 0;
 #pragma unroll
-    for (int w = 0; w < 8; ++w) {
-      before += w < warp ? warp_counts[w] : 0;
-      total += warp_counts[w];
+    for (int i = 0; i < 32; ++i) {
+      const int64_t j = base + i * 256 + tid;
+      if (j < cols && __uint_as_float(__ldcg(colmax_bits + j)) > threshold) flags |= 1u << i;
     }
-    if (flag) idx[running + before + __popc(ballot & ((1u << lane) - 1u))] = static_cast<int32_t>(j);
-    running += total;
-    __syncthreads();  // warp_counts is rewritten by the next chunk
+    for (int i = 0; i < 32 && base + i * 256 < cols; ++i) {
+      const bool flag = (flags >> i) & 1u;
+      const unsigned ballot = __ballot_sync(0xffffffffu, flag);
+      const int64_t word = (base + i * 256) / 32 + warp;  // bit l: column 32 * word + l
+      if (lane == 0) {
+        warp_counts[warp] = __popc(ballot);
+        if (word * 32 < cols) mask[word] = ballot;
+      }
+      __syncthreads();
+      int before = 0, total = 0;
+#pragma unroll
+      for (int w = 0; w < 8; ++w) {
+        before += w < warp ? warp_counts[w] : 0;
+        total += warp_counts[w];
+      }
+      if (flag)
+        idx[running + before + __popc(ballot & ((1u << lane) - 1u))] =
+            static_cast<int32_t>(base + i * 256 + tid);
+      running += total;
+      __syncthreads();  // warp_counts is rewritten by the next chunk
+    }
   }
   return running;
 }
@@ -100,7 +126,8 @@ template <oct_dtype_t D, bool kVec>
 __global__ void __launch_bounds__(kColThreadsX* kColThreadsY)
 column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
                    uint32_t* __restrict__ colmax_bits, int32_t* __restrict__ state,
-                   int32_t* __restrict__ idx, int32_t* __restrict__ outlier_count) {
+                   int32_t* __restrict__ idx, uint32_t* __restrict__ mask,
+                   int32_t* __restrict__ outlier_count) {
   __shared__ uint32_t partial[kColThreadsY][kColsPerBlock];
   __shared__ bool last;
   const int tx = threadIdx.x, ty = threadIdx.y;
@@ -110,11 +137,29 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
   const int64_t r1 = min(rows, r0 + kRowsPerBlock);
   uint32_t mx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   if (c0 < cols) {
-    for (int64_t r = r0 + ty; r < r1; r += kColThreadsY) {
-      float v[8];
-      load8<D, kVec>(x + r * cols, c0, cols, v);
+    // All of the thread's rows in flight at once, kept as raw 16-byte words (a loop of
+    // dependent iterations leaves one load per thread in flight: latency-bound).
+    constexpr int kIters = kRowsPerBlock / kColThreadsY;
+    if (kVec && c0 + 8 <= cols) {
+      uint4 raw[kIters];
 #pragma unroll
-      for (int j = 0; j < 8; ++j) mx[j] = max(mx[j], abs_bits(v[j]));
+      for (int it = 0; it < kIters; ++it) {
+        const int64_t r = r0 + ty + it * kColThreadsY;
+        raw[it] = r < r1 ? *reinterpret_cast<const uint4*>(x + r * cols + c0) : make_uint4(0, 0, 0, 0);
+      }
+#pragma unroll
+      for (int it = 0; it < kIters; ++it) {
+        const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&raw[it]);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) mx[j] = max(mx[j], abs_bits(Element<D>::load(e[j])));
+      }
+    } else {
+      for (int64_t r = r0 + ty; r < r1; r += kColThreadsY) {
+        float v[8];
+        load8<D, kVec>(x + r * cols, c0, cols, v);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) mx[j] = max(mx[j], abs_bits(v[j]));
+      }
     }
   }
 #pragma unroll
@@ -138,7 +183,7 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
   __syncthreads();
   if (!last) return;
   __threadfence();
-  const int count = compact_outliers(colmax_bits, cols, threshold, idx, tid);
+  const int count = compact_outliers(colmax_bits, cols, threshold, idx, mask, tid);
   if (tid == 0) {
     state[1] = count;
     if (outlier_count) *outlier_count = count;
@@ -150,26 +195,36 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
 constexpr int kSplitThreads = 256;
 
 
-// Loads the 8 outlier flags of columns c0 .. c0+7 (false past `cols`).
-template <bool kVec>
-__device__ __forceinline__ void flags8(const float* __restrict__ colmax, int64_t c0, int64_t cols,
-                                       float threshold, bool (&f)[8]) {
-  if (kVec && c0 + 8 <= cols) {
-    const float4 a = *reinterpret_cast<const float4*>(colmax + c0);
-    const float4 b = *reinterpret_cast<const float4*>(colmax + c0 + 4);
-    const float v[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+// The 8 outlier flags of columns c0 .. c0+7 (c0 % 8 == 0: one mask word holds them; false past
+// the last column).
+__device__ __forceinline__ void flags8(const uint32_t* __restrict__ mask, int64_t c0, bool (&f)[8]) {
+  const uint32_t bits = (mask[c0 >> 5] >> (c0 & 31)) & 0xffu;
 #pragma unroll
-    for (int j = 0; j < 8; ++j) f[j] = v[j] > threshold;
-    return;
-  }
-#pragma unroll
-  for (int j = 0; j < 8; ++j) f[j] = c0 + j < cols && colmax[c0 + j] > threshold;
+  for (int j = 0; j < 8; ++j) f[j] = (bits >> j) & 1u;
 }
 
-template <oct_dtype_t D, bool kVec>
+// Quantizes the 8 values of columns c .. c+7 of a row (flags f: outlier columns, zeroed) and
+// stores them into qr.
+template <bool kVec>
+__device__ __forceinline__ void store_quantized8(int8_t* __restrict__ qr, int64_t c, int64_t cols,
+                                                 const float (&v)[8], const bool (&f)[8],
+                                                 bool finite, float scale) {
+  alignas(8) int8_t o[8];
+#pragma unroll
+  for (int j = 0; j < 8; ++j) o[j] = (finite && !f[j]) ? quantize_value(v[j], scale) : int8_t(0);
+  if (kVec && c + 8 <= cols) {
+    *reinterpret_cast<int2*>(qr + c) = *reinterpret_cast<const int2*>(o);
+  } else {
+    for (int j = 0; j < 8 && c + j < cols; ++j) qr[c + j] = o[j];
+  }
+}
+
+// kIters > 0: the row has at most kIters * 8 * kSplitThreads columns and stays in registers
+// (one read of x, every load in flight at once); 0: any length, read twice (the second from L1).
+template <oct_dtype_t D, bool kVec, int kIters>
 __global__ void __launch_bounds__(kSplitThreads)
-split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
-             const float* __restrict__ colmax, const int32_t* __restrict__ state,
+split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
+             const uint32_t* __restrict__ mask, const int32_t* __restrict__ state,
              const int32_t* __restrict__ idx, int8_t* __restrict__ xq, float* __restrict__ scales,
              Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
              int8_t* __restrict__ wo, int64_t k_pad) {
@@ -185,39 +240,191 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float th
   }
   const int64_t row = blockIdx.x;
   const Elem<D>* xr = x + row * cols;
+  int8_t* qr = xq + row * cols;
+  constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
+  const int64_t c0 = int64_t(threadIdx.x) * 8;
   // absmax over the non-outlier columns (a non-finite value: +Inf, hence scale NaN and xq = 0)
   float m = 0.0f;
-  for (int64_t c = int64_t(threadIdx.x) * 8; c < cols; c += int64_t(blockDim.x) * 8) {
-    float v[8];
-    bool f[8];
-    load8<D, kVec>(xr, c, cols, v);
-    flags8<kVec>(colmax, c, cols, threshold, f);
+  if constexpr (kIters > 0) {
+    float v[kIters][8];
+    bool f[kIters][8];
 #pragma unroll
-    for (int j = 0; j < 8; ++j)
-      if (!f[j]) m = fmaxf(m, abs_or_inf(v[j]));
-  }
-  m = block_max(m);
-  const bool finite = !isinf(m);
-  const float scale = finite ? scale_from_absmax(m) : NAN;
-  if (threadIdx.x == 0) scales[row] = scale;
-  int8_t* qr = xq + row * cols;
-  for (int64_t c = int64_t(threadIdx.x) * 8; c < cols; c += int64_t(blockDim.x) * 8) {
-    float v[8];
-    bool f[8];
-    load8<D, kVec>(xr, c, cols, v);
-    flags8<kVec>(colmax, c, cols, threshold, f);
-    alignas(8) int8_t o[8];
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * kStride;
+      if (c < cols) {
+        load8<D, kVec>(xr, c, cols, v[it]);
+        flags8(mask, c, f[it]);
+      } else {
 #pragma unroll
-    for (int j = 0; j < 8; ++j) o[j] = (finite && !f[j]) ? quantize_value(v[j], scale) : int8_t(0);
-    if (kVec && c + 8 <= cols) {
-      *reinterpret_cast<int2*>(qr + c) = *reinterpret_cast<const int2*>(o);
-    } else {
-      for (int j = 0; j < 8 && c + j < cols; ++j) qr[c + j] = o[j];
+        for (int j = 0; j < 8; ++j) {
+          v[it][j] = 0.0f;
+          f[it][j] = true;
+        }
+      }
+    }
+#pragma unroll
+    for (int it = 0; it < kIters; ++it)
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        if (!f[it][j]) m = fmaxf(m, abs_or_inf(v[it][j]));
+    m = block_max(m);
+    const bool finite = !isinf(m);
+    const float scale = finite ? scale_from_absmax(m) : NAN;
+    if (threadIdx.x == 0) scales[row] = scale;
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * kStride;
+      if (c < cols) store_quantized8<kVec>(qr, c, cols, v[it], f[it], finite, scale);
+    }
+  } else {
+    for (int64_t c = c0; c < cols; c += kStride) {
+      float v[8];
+      bool f[8];
+      load8<D, kVec>(xr, c, cols, v);
+      flags8(mask, c, f);
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        if (!f[j]) m = fmaxf(m, abs_or_inf(v[j]));
+    }
+    m = block_max(m);
+    const bool finite = !isinf(m);
+    const float scale = finite ? scale_from_absmax(m) : NAN;
+    if (threadIdx.x == 0) scales[row] = scale;
+    for (int64_t c = c0; c < cols; c += kStride) {
+      float v[8];
+      bool f[8];
+      load8<D, kVec>(xr, c, cols, v);
+      flags8(mask, c, f);
+      store_quantized8<kVec>(qr, c, cols, v, f, finite, scale);
     }
   }
   Elem<D>* xo_row = xo + row * k_pad;
   for (int i = threadIdx.x; i < padded; i += blockDim.x)
     xo_row[i] = i < count ? xr[idx[i]] : Element<D>::store(0.0f);
+}
+
+// ---- 1 + 2 at decode sizes (M <= 16): one kernel, no memset, no inter-block step. Every block
+// takes the maxima of all M rows over all columns itself (M * K * 2 bytes from L2: 128 KB at
+// M = 16, K = 4096) and compacts the outlier columns into shared memory, so every block knows
+// them. Blocks [0, M) then quantize their row (held in registers) and gather x[row, idx] into
+// xo; block 0 also writes idx and count. The blocks after them gather q[n, idx] into wo, 64
+// rows of q each (one warp per row).
+
+constexpr int64_t kSmallPrepMaxK = int64_t(4) * kSplitThreads * 8;  // 8192: kIters <= 4
+constexpr int kSmallGatherRows = 64;
+
+template <oct_dtype_t D, int kIters>
+__global__ void __launch_bounds__(kSplitThreads)
+small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
+                  int32_t* __restrict__ state, int32_t* __restrict__ idx,
+                  int8_t* __restrict__ xq, float* __restrict__ scales, Elem<D>* __restrict__ xo,
+                  const int8_t* __restrict__ q, int64_t n_rows, int8_t* __restrict__ wo,
+                  int64_t k_pad, int32_t* __restrict__ outlier_count) {
+  constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
+  __shared__ int32_t s_idx[kSmallPrepMaxK];
+  __shared__ int warp_counts[kSplitThreads / 32];
+  const int64_t row = blockIdx.x;  // a row of x when < rows
+  const bool row_block = row < rows;
+  const int64_t c0 = int64_t(threadIdx.x) * 8;
+  float own[kIters][8];
+  uint32_t mx[kIters][8];
+#pragma unroll
+  for (int it = 0; it < kIters; ++it)
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      own[it][j] = 0.0f;
+      mx[it][j] = 0;
+    }
+#pragma unroll 2
+  for (int64_t r = 0; r < rows; ++r) {
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * kStride;
+      if (c >= cols) continue;
+      float v[8];
+      load8<D, true>(x + r * cols, c, cols, v);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        mx[it][j] = max(mx[it][j], abs_bits(v[j]));
+        if (r == row) own[it][j] = v[j];
+      }
+    }
+  }
+  // outlier flags (colmax > threshold: a NaN column is not one, an Inf column is)
+  uint32_t flags[kIters];  // bit j: column c0 + it * kStride + j
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    flags[it] = 0;
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      if (c0 + it * kStride + j < cols && __uint_as_float(mx[it][j]) > threshold)
+        flags[it] |= 1u << j;
+  }
+  // compaction into s_idx, ascending (chunk it, then thread, then j)
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  int count = 0;
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const int mine = __popc(flags[it]);
+    int incl = mine;  // inclusive warp scan
+#pragma unroll
+    for (int d = 1; d < 32; d <<= 1) {
+      const int t = __shfl_up_sync(0xffffffffu, incl, d);
+      if (lane >= d) incl += t;
+    }
+    if (lane == 31) warp_counts[warp] = incl;
+    __syncthreads();
+    int at = count + incl - mine, total = 0;
+#pragma unroll
+    for (int w = 0; w < kSplitThreads / 32; ++w) {
+      at += w < warp ? warp_counts[w] : 0;
+      total += warp_counts[w];
+    }
+    for (uint32_t f = flags[it]; f != 0; f &= f - 1)
+      s_idx[at++] = static_cast<int32_t>(c0 + it * kStride + __ffs(f) - 1);
+    count += total;
+    __syncthreads();  // warp_counts is rewritten next; s_idx complete after the last chunk
+  }
+  const int padded = (count + kKStep - 1) / kKStep * kKStep;
+  if (!row_block) {  // gather q[n, idx] into wo
+    const int64_t n0 = (row - rows) * kSmallGatherRows;
+    for (int64_t n = n0 + warp; n < min(n_rows, n0 + kSmallGatherRows); n += kSplitThreads / 32) {
+      const int8_t* qr = q + n * cols;
+      for (int i = lane; i < padded; i += 32) wo[n * k_pad + i] = i < count ? qr[s_idx[i]] : int8_t(0);
+    }
+    return;
+  }
+  // the row's absmax over the regular columns, quantization, the gather of its outlier values
+  float m = 0.0f;
+#pragma unroll
+  for (int it = 0; it < kIters; ++it)
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      if (!((flags[it] >> j) & 1u)) m = fmaxf(m, abs_or_inf(own[it][j]));  // 0 past the end
+  m = block_max(m);
+  const bool finite = !isinf(m);
+  const float scale = finite ? scale_from_absmax(m) : NAN;
+  if (threadIdx.x == 0) scales[row] = scale;
+  int8_t* qr = xq + row * cols;
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const int64_t c = c0 + it * kStride;
+    if (c >= cols) continue;
+    bool f[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) f[j] = (flags[it] >> j) & 1u;
+    store_quantized8<true>(qr, c, cols, own[it], f, finite, scale);
+  }
+  const Elem<D>* xr = x + row * cols;
+  for (int i = threadIdx.x; i < padded; i += kSplitThreads)
+    xo[row * k_pad + i] = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
+  if (row == 0) {
+    for (int i = threadIdx.x; i < count; i += kSplitThreads) idx[i] = s_idx[i];
+    if (threadIdx.x == 0) {
+      state[1] = count;
+      if (outlier_count) *outlier_count = count;
+    }
+  }
 }
 
 // ---- 3. the outlier GEMM on tensor cores
@@ -266,7 +473,8 @@ template <oct_dtype_t D, int BM>
 __global__ void __launch_bounds__(kOgThreads)
 outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ wo,
                     const float* __restrict__ w_scale, const int32_t* __restrict__ state,
-                    int64_t rows, int64_t n_rows, int64_t k_pad, Elem<D>* __restrict__ c) {
+                    int64_t rows, int64_t n_rows, int64_t k_pad, bool skip_if_none,
+                    Elem<D>* __restrict__ c) {
   constexpr int kMT = BM / 16;                              // m16 tiles per warp
   constexpr int kAChunks = BM * (kKStep * 2 / 16);          // 16-byte chunks of an A tile
   constexpr int kBChunks = kOgBN * (kKStep / 16);           // of a B tile
@@ -274,11 +482,14 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
   constexpr int kBPer = kBChunks / kOgThreads;
   __shared__ __align__(16) Elem<D> As[BM][kApad];
   __shared__ __align__(16) int8_t Bs[kOgBN][kBpad];
+  __shared__ __align__(16) Elem<D> Cs[BM][kOgBN + 8];  // the finished tile, for 16-byte stores
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int64_t m0 = int64_t(blockIdx.y) * BM, n0 = int64_t(blockIdx.x) * kOgBN;
-  const int steps = (state[1] + kKStep - 1) / kKStep;
+  const int count = state[1];
+  if (count == 0 && skip_if_none) return;  // the int8 GEMM will not read c
+  const int steps = (count + kKStep - 1) / kKStep;
 
   float acc[kMT][4][4];
 #pragma unroll
@@ -350,31 +561,35 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
     __syncthreads();  // before the next store overwrites the tiles
   }
 
-  // Epilogue: times w_scale[n], rounded once to out's dtype. Accumulator (i, j): rows g, g + 8
-  // of m tile i, columns 2t, 2t + 1 of n tile j.
-  const bool pair_store = (n_rows % 2) == 0;
+  // Epilogue: times w_scale[n], rounded once to out's dtype, staged in shared memory so that
+  // the tile leaves in whole 16-byte row segments. Accumulator (i, j): rows g, g + 8 of m tile
+  // i, columns 2t, 2t + 1 of n tile j.
 #pragma unroll
   for (int j = 0; j < 4; ++j) {
-    const int64_t n = n0 + warp * 32 + j * 8 + 2 * t;
-    if (n >= n_rows) continue;
-    const bool has1 = n + 1 < n_rows;
-    const float s0 = w_scale[n], s1 = has1 ? w_scale[n + 1] : 0.0f;
+    const int cn = warp * 32 + j * 8 + 2 * t;
+    const int64_t n = n0 + cn;
+    const float s0 = n < n_rows ? w_scale[n] : 0.0f, s1 = n + 1 < n_rows ? w_scale[n + 1] : 0.0f;
 #pragma unroll
     for (int i = 0; i < kMT; ++i)
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const int64_t m = m0 + i * 16 + g + 8 * h;
-        if (m >= rows) continue;
-        const Elem<D> v0 = Element<D>::store(acc[i][j][2 * h] * s0);
-        Elem<D>* dst = c + m * n_rows + n;
-        if (pair_store) {  // n even, row stride even: a 4-byte aligned pair
-          Elem<D> pair[2] = {v0, Element<D>::store(acc[i][j][2 * h + 1] * s1)};
-          *reinterpret_cast<uint32_t*>(dst) = *reinterpret_cast<const uint32_t*>(pair);
-        } else {
-          dst[0] = v0;
-          if (has1) dst[1] = Element<D>::store(acc[i][j][2 * h + 1] * s1);
-        }
+        const int cm = i * 16 + g + 8 * h;
+        Cs[cm][cn] = Element<D>::store(acc[i][j][2 * h] * s0);
+        Cs[cm][cn + 1] = Element<D>::store(acc[i][j][2 * h + 1] * s1);
       }
+  }
+  __syncthreads();
+  const bool vec = n0 + kOgBN <= n_rows && n_rows % 8 == 0;  // whole, aligned 16-byte segments
+  for (int e = tid; e < BM * (kOgBN / 8); e += kOgThreads) {
+    const int cm = e / (kOgBN / 8), cn = (e % (kOgBN / 8)) * 8;
+    const int64_t m = m0 + cm;
+    if (m >= rows) continue;
+    Elem<D>* dst = c + m * n_rows + n0 + cn;
+    if (vec) {
+      *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(&Cs[cm][cn]);
+    } else {
+      for (int k = 0; k < 8 && n0 + cn + k < n_rows; ++k) dst[k] = Cs[cm][cn + k];
+    }
   }
 }
 
@@ -384,8 +599,9 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   using T = Elem<D>;
   uint8_t* ws = p.workspace;
   auto* state = reinterpret_cast<int32_t*>(ws + l.state);
-  auto* colmax = reinterpret_cast<float*>(ws + l.colmax);
+  auto* colmax = reinterpret_cast<uint32_t*>(ws + l.colmax);
   auto* idx = reinterpret_cast<int32_t*>(ws + l.idx);
+  auto* mask = reinterpret_cast<uint32_t*>(ws + l.mask);
   auto* scales = reinterpret_cast<float*>(ws + l.scale);
   auto* xq = reinterpret_cast<int8_t*>(ws + l.xq);
   auto* xo = reinterpret_cast<T*>(ws + l.xo);
@@ -395,41 +611,8 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   // 16-byte loads of x rows need K % 8 == 0 and an aligned base.
   const bool vec = p.k % 8 == 0 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0;
 
-  // 0 + 1: column maxima and the outlier list
-  OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(l.zero_bytes), s));
-  const int64_t col_blocks_y = (p.k + kColsPerBlock - 1) / kColsPerBlock;  // <= 512 (K <= 131071)
-  const int64_t col_blocks_x = (p.m + kRowsPerBlock - 1) / kRowsPerBlock;  // <= 2^25
-  const dim3 col_grid(static_cast<unsigned>(col_blocks_x), static_cast<unsigned>(col_blocks_y));
-  const dim3 col_block(kColThreadsX, kColThreadsY);
-  auto* bits = reinterpret_cast<uint32_t*>(colmax);
-  if (vec)
-    column_pass_kernel<D, true><<<col_grid, col_block, 0, s>>>(x, p.m, p.k, p.threshold, bits, state, idx, p.outlier_count);
-  else
-    column_pass_kernel<D, false><<<col_grid, col_block, 0, s>>>(x, p.m, p.k, p.threshold, bits, state, idx, p.outlier_count);
-  OCT_CUDA_CHECK_LAUNCH("column_pass_kernel");
-
-  // 2: quantize the regular part, gather the outlier columns of x and q
-  const int64_t gather_blocks = (p.n + kSplitThreads / 32 - 1) / (kSplitThreads / 32);
-  const unsigned split_grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
-  if (vec)
-    split_kernel<D, true><<<split_grid, kSplitThreads, 0, s>>>(x, p.m, p.k, p.threshold, colmax, state, idx, xq, scales, xo, p.q, p.n, wo, l.k_pad);
-  else
-    split_kernel<D, false><<<split_grid, kSplitThreads, 0, s>>>(x, p.m, p.k, p.threshold, colmax, state, idx, xq, scales, xo, p.q, p.n, wo, l.k_pad);
-  OCT_CUDA_CHECK_LAUNCH("split_kernel");
-
-  // 3: the outlier part (BM 16 for decode-sized M, else 64)
-  const unsigned og_n = static_cast<unsigned>((p.n + kOgBN - 1) / kOgBN);
-  if (p.m <= 16) {
-    outlier_gemm_kernel<D, 16><<<dim3(og_n, 1), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, c);
-  } else {
-    const int64_t og_m = (p.m + 63) / 64;
-    if (og_m > 65535)
-      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d", (long long)p.m, 65535 * 64);
-    outlier_gemm_kernel<D, 64><<<dim3(og_n, static_cast<unsigned>(og_m)), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, c);
-  }
-  OCT_CUDA_CHECK_LAUNCH("outlier_gemm_kernel");
-
-  // 4: the int8 GEMM of the regular part, c entering its epilogue as the source term
+  // Step 4's int8 GEMM, c its source term. On sm90 it reads c only when the (device-side) count
+  // is non-zero: then with no outlier column c is neither written nor read.
   GemmS8Problem g;
   g.m = p.m;
   g.n = p.n;
@@ -442,8 +625,73 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   g.b_per_col = true;
   g.bias = p.bias;
   g.c = c;
+  g.c_count = state + 1;
   g.out = p.out;
   g.out_dtype = D;
+  const bool skip_if_none = int8_gemm::skips_zero_source(context, g);
+
+  if (p.m <= 16 && vec && p.k <= kSmallPrepMaxK) {
+    // 1 + 2 in one kernel (no memset): M row blocks and the wo gather blocks
+    const int64_t gather_blocks = (p.n + kSmallGatherRows - 1) / kSmallGatherRows;
+    const unsigned grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
+    const int64_t chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
+    auto prep = [&](auto kernel) {
+      kernel<<<grid, kSplitThreads, 0, s>>>(x, p.m, p.k, p.threshold, state, idx, xq, scales, xo,
+                                            p.q, p.n, wo, l.k_pad, p.outlier_count);
+    };
+    if (chunks <= 2)
+      prep(small_prep_kernel<D, 2>);
+    else
+      prep(small_prep_kernel<D, 4>);
+    OCT_CUDA_CHECK_LAUNCH("small_prep_kernel");
+  } else {
+    // 0 + 1: column maxima, the outlier list and mask
+    OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(l.zero_bytes), s));
+    const int64_t col_blocks_y = (p.k + kColsPerBlock - 1) / kColsPerBlock;  // <= 512 (K <= 131071)
+    const int64_t col_blocks_x = (p.m + kRowsPerBlock - 1) / kRowsPerBlock;  // <= 2^25
+    const dim3 col_grid(static_cast<unsigned>(col_blocks_x), static_cast<unsigned>(col_blocks_y));
+    const dim3 col_block(kColThreadsX, kColThreadsY);
+    if (vec)
+      column_pass_kernel<D, true><<<col_grid, col_block, 0, s>>>(x, p.m, p.k, p.threshold, colmax, state, idx, mask, p.outlier_count);
+    else
+      column_pass_kernel<D, false><<<col_grid, col_block, 0, s>>>(x, p.m, p.k, p.threshold, colmax, state, idx, mask, p.outlier_count);
+    OCT_CUDA_CHECK_LAUNCH("column_pass_kernel");
+
+    // 2: quantize the regular part, gather the outlier columns of x and q
+    const int64_t gather_blocks = (p.n + kSplitThreads / 32 - 1) / (kSplitThreads / 32);
+    const unsigned split_grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
+    const int64_t row_chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
+    auto split = [&](auto kernel) {
+      kernel<<<split_grid, kSplitThreads, 0, s>>>(x, p.m, p.k, mask, state, idx, xq, scales, xo,
+                                                  p.q, p.n, wo, l.k_pad);
+    };
+    if (!vec)
+      split(split_kernel<D, false, 0>);
+    else if (row_chunks <= 2)
+      split(split_kernel<D, true, 2>);
+    else if (row_chunks <= 4)
+      split(split_kernel<D, true, 4>);
+    else if (row_chunks <= 8)
+      split(split_kernel<D, true, 8>);
+    else
+      split(split_kernel<D, true, 0>);
+    OCT_CUDA_CHECK_LAUNCH("split_kernel");
+  }
+
+  // 3: the outlier part into c (BM 16 for decode-sized M, else 64); with no outlier column it
+  // writes zeros, or nothing when the GEMM will not read c
+  const unsigned og_n = static_cast<unsigned>((p.n + kOgBN - 1) / kOgBN);
+  if (p.m <= 16) {
+    outlier_gemm_kernel<D, 16><<<dim3(og_n, 1), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, c);
+  } else {
+    const int64_t og_m = (p.m + 63) / 64;
+    if (og_m > 65535)
+      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d", (long long)p.m, 65535 * 64);
+    outlier_gemm_kernel<D, 64><<<dim3(og_n, static_cast<unsigned>(og_m)), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, c);
+  }
+  OCT_CUDA_CHECK_LAUNCH("outlier_gemm_kernel");
+
+  // 4: the int8 GEMM of the regular part, c entering its epilogue as the source term
   gemm_s8(context, g, s);
 }
 

@@ -1,5 +1,6 @@
-// INT8 activation quantization on the GPU: dynamic per token (one block per row, the row read
-// twice: the second read hits L1), dynamic per tensor (a grid-wide maximum, then an elementwise
+// INT8 activation quantization on the GPU: dynamic per token (one block per row, held in
+// registers up to 16K columns so that x is read once with every load in flight; longer rows are
+// read twice, the second read hitting L1), dynamic per tensor (a grid-wide maximum, then an elementwise
 // pass), static per tensor (elementwise). 16-byte loads where the row length allows. Results
 // are bit-identical to the CPU backend (common/numerics.hpp).
 #include <cuda_runtime.h>
@@ -10,6 +11,7 @@
 #include "backends.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/pdl.cuh"
 #include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
 
@@ -31,16 +33,57 @@ struct Vec8 {
   }
 };
 
-template <oct_dtype_t D, bool kVectorized>
+// Quantizes 8 values of a row with `scale` (zeros when the row is non-finite) into q (8-aligned).
+__device__ __forceinline__ void store8(int8_t* q, const float (&v)[kVec], bool finite, float scale) {
+  alignas(8) int8_t out[kVec];
+#pragma unroll
+  for (int j = 0; j < kVec; ++j) out[j] = finite ? quantize_value(v[j], scale) : int8_t(0);
+  *reinterpret_cast<int2*>(q) = *reinterpret_cast<const int2*>(out);
+}
+
+// One block per row. kIters > 0 (16-byte loads): the row has at most kIters * 8 * blockDim.x
+// columns and stays in registers, every load in flight at once, x read once. kIters == 0: any
+// row, read twice (the second read hits L1), 16-byte loads when kVectorized.
+template <oct_dtype_t D, bool kVectorized, int kIters>
 __global__ void __launch_bounds__(kRowThreads)
 per_token_kernel(const typename Element<D>::type* __restrict__ x, const float* __restrict__ smooth,
                  int8_t* __restrict__ q, float* __restrict__ scales, int64_t cols) {
+  allow_dependent_launch();  // the GEMM that reads q and scales may start its prologue
   const int64_t row = blockIdx.x;
   const auto* xr = x + row * cols;
   int8_t* qr = q + row * cols;
+  const int64_t stride = int64_t(blockDim.x) * kVec, c0 = int64_t(threadIdx.x) * kVec;
   float m = 0.0f;
+  if constexpr (kIters > 0) {
+    static_assert(kVectorized, "the register-resident row needs 16-byte loads");
+    float v[kIters][kVec];
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * stride;
+      if (c < cols) {
+        Vec8<D>::load(xr + c, smooth ? smooth + c : nullptr, v[it]);
+      } else {
+#pragma unroll
+        for (int j = 0; j < kVec; ++j) v[it][j] = 0.0f;
+      }
+    }
+#pragma unroll
+    for (int it = 0; it < kIters; ++it)
+#pragma unroll
+      for (int j = 0; j < kVec; ++j) m = fmaxf(m, abs_or_inf(v[it][j]));
+    m = block_max(m);
+    const bool finite = !isinf(m);
+    const float scale = finite ? scale_from_absmax(m) : NAN;
+    if (threadIdx.x == 0) scales[row] = scale;
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * stride;
+      if (c < cols) store8(qr + c, v[it], finite, scale);
+    }
+    return;
+  }
   if constexpr (kVectorized) {
-    for (int64_t c = int64_t(threadIdx.x) * kVec; c < cols; c += int64_t(blockDim.x) * kVec) {
+    for (int64_t c = c0; c < cols; c += stride) {
       float v[kVec];
       Vec8<D>::load(xr + c, smooth ? smooth + c : nullptr, v);
 #pragma unroll
@@ -55,13 +98,10 @@ per_token_kernel(const typename Element<D>::type* __restrict__ x, const float* _
   const float scale = finite ? scale_from_absmax(m) : NAN;
   if (threadIdx.x == 0) scales[row] = scale;
   if constexpr (kVectorized) {
-    for (int64_t c = int64_t(threadIdx.x) * kVec; c < cols; c += int64_t(blockDim.x) * kVec) {
+    for (int64_t c = c0; c < cols; c += stride) {
       float v[kVec];
       Vec8<D>::load(xr + c, smooth ? smooth + c : nullptr, v);
-      alignas(8) int8_t out[kVec];
-#pragma unroll
-      for (int j = 0; j < kVec; ++j) out[j] = finite ? quantize_value(v[j], scale) : int8_t(0);
-      *reinterpret_cast<int2*>(qr + c) = *reinterpret_cast<const int2*>(out);
+      store8(qr + c, v, finite, scale);
     }
   } else {
     for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
@@ -127,10 +167,18 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
       case OCT_ACT_DYNAMIC_PER_TOKEN: {
         if (rows > 0x7fffffff) fail(OCT_STATUS_NOT_SUPPORTED, "x has %lld rows; at most 2^31-1", (long long)rows);
         const int threads = static_cast<int>(std::min<int64_t>(kRowThreads, std::max<int64_t>(32, (cols / kVec + 31) / 32 * 32)));
-        if (cols % kVec == 0)
-          per_token_kernel<D, true><<<static_cast<unsigned>(rows), threads, 0, s>>>(xp, smooth, q, sc, cols);
+        const unsigned grid = static_cast<unsigned>(rows);
+        const int64_t chunks = (cols + int64_t(threads) * kVec - 1) / (int64_t(threads) * kVec);
+        if (cols % kVec != 0)
+          per_token_kernel<D, false, 0><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
+        else if (chunks <= 2)
+          per_token_kernel<D, true, 2><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
+        else if (chunks <= 4)
+          per_token_kernel<D, true, 4><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
+        else if (chunks <= 8)
+          per_token_kernel<D, true, 8><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
         else
-          per_token_kernel<D, false><<<static_cast<unsigned>(rows), threads, 0, s>>>(xp, smooth, q, sc, cols);
+          per_token_kernel<D, true, 0><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
         OCT_CUDA_CHECK_LAUNCH("per_token_kernel");
         return;
       }

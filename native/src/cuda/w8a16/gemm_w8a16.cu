@@ -76,8 +76,7 @@ void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scal
   }
   if (p.m <= skinny_max) {
     const bool pdl = major >= 9 && forced_kernel() != Forced::no_pdl;
-    bf16 ? w8a16::launch_skinny<__nv_bfloat16>(p, major, pdl, s)
-         : w8a16::launch_skinny<__half>(p, major, pdl, s);
+    bf16 ? w8a16::launch_skinny<__nv_bfloat16>(p, pdl, s) : w8a16::launch_skinny<__half>(p, pdl, s);
   } else if (sm90) {
 #if defined(OCTET_WITH_CUTLASS)
     bf16 ? w8a16::launch_gemm_sm90<__nv_bfloat16>(p, sm_count, s)

@@ -109,10 +109,8 @@ struct Problem {
 };
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
-// cc_major: the device's compute capability major (split-K clusters from 9). pdl: programmatic
-// dependent launch (compute capability 9.0 and newer only).
-template <typename T>
-void launch_skinny(const Problem& p, int cc_major, bool pdl, cudaStream_t stream);
+// pdl: programmatic dependent launch (compute capability 9.0 and newer only).
+template <typename T> void launch_skinny(const Problem& p, bool pdl, cudaStream_t stream);
 template <typename T>
 void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream);
 

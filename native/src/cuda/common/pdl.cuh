@@ -1,0 +1,16 @@
+// Programmatic dependent launch (sm_90+): a kernel that produces the input of a PDL-launched
+// consumer (the sm90 int8 GEMMs, the W8A16 decode kernel) calls allow_dependent_launch() so that
+// the consumer's launch and prologue overlap its own execution. The consumer still waits
+// (griddepcontrol.wait) for this grid to complete, and its memory to be visible, before it reads
+// anything, so where the call sits only affects speed. A no-op before sm_90.
+#pragma once
+
+namespace octet::cuda {
+
+__device__ __forceinline__ void allow_dependent_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+}  // namespace octet::cuda
