@@ -172,11 +172,11 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
     for (int y = 0; y < kColThreadsY; ++y) m = max(m, partial[y][tid]);
     if (c < cols && m != 0) atomicMax(colmax_bits + c, m);
   }
-  // The last block to finish compacts (threadfence reduction: every block's atomics are visible
-  // before its ticket is taken).
-  __threadfence();
+  // The last block to finish compacts (threadfence reduction: the barrier orders the block's
+  // atomics before thread 0's device-scope fence, which orders them before its ticket).
   __syncthreads();
   if (tid == 0) {
+    __threadfence();
     const unsigned blocks = gridDim.x * gridDim.y;
     last = atomicAdd(reinterpret_cast<unsigned*>(state), 1u) == blocks - 1;
   }
@@ -235,6 +235,7 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
     if (n >= n_rows) return;
     const int8_t* qr = q + n * cols;
     int8_t* wr = wo + n * k_pad;
+#pragma unroll 4
     for (int i = threadIdx.x & 31; i < padded; i += 32) wr[i] = i < count ? qr[idx[i]] : int8_t(0);
     return;
   }
@@ -307,11 +308,13 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
 // takes the maxima of all M rows over all columns itself (M * K * 2 bytes from L2: 128 KB at
 // M = 16, K = 4096) and compacts the outlier columns into shared memory, so every block knows
 // them. Blocks [0, M) then quantize their row (held in registers) and gather x[row, idx] into
-// xo; block 0 also writes idx and count. The blocks after them gather q[n, idx] into wo, 64
-// rows of q each (one warp per row).
+// xo; block 0 also writes idx and count. The blocks after them gather q[n, idx] into wo, 16
+// rows of q each (a warp per row; fewer, larger blocks would repeat less of the column maxima
+// but serialise the gather when the outliers are many: 64 rows per block made K/2 outliers at
+// M = 1 take ~140 us).
 
 constexpr int64_t kSmallPrepMaxK = int64_t(4) * kSplitThreads * 8;  // 8192: kIters <= 4
-constexpr int kSmallGatherRows = 64;
+constexpr int kSmallGatherRows = 16;  // 2 rows of q per warp: enough warps for K/2 outliers
 
 template <oct_dtype_t D, int kIters>
 __global__ void __launch_bounds__(kSplitThreads)
@@ -335,20 +338,33 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
       own[it][j] = 0.0f;
       mx[it][j] = 0;
     }
-#pragma unroll 2
-  for (int64_t r = 0; r < rows; ++r) {
+  // Rows in groups, all 16 loads of a group in flight at once (raw 16-byte words;
+  // one row at a time would be a chain of dependent L2 round trips).
+  constexpr int kRowGroup = 16 / kIters;  // 16 loads in flight per thread
+  for (int64_t r0 = 0; r0 < rows; r0 += kRowGroup) {
+    uint4 raw[kRowGroup][kIters];
 #pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      const int64_t c = c0 + it * kStride;
-      if (c >= cols) continue;
-      float v[8];
-      load8<D, true>(x + r * cols, c, cols, v);
+    for (int rr = 0; rr < kRowGroup; ++rr)
 #pragma unroll
-      for (int j = 0; j < 8; ++j) {
-        mx[it][j] = max(mx[it][j], abs_bits(v[j]));
-        if (r == row) own[it][j] = v[j];
+      for (int it = 0; it < kIters; ++it) {
+        const int64_t r = r0 + rr, c = c0 + it * kStride;
+        raw[rr][it] = (r < rows && c < cols)
+                          ? *reinterpret_cast<const uint4*>(x + r * cols + c)
+                          : make_uint4(0, 0, 0, 0);
       }
-    }
+#pragma unroll
+    for (int rr = 0; rr < kRowGroup; ++rr)
+#pragma unroll
+      for (int it = 0; it < kIters; ++it) {
+        const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&raw[rr][it]);
+        const bool mine = r0 + rr == row;
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          const float v = Element<D>::load(e[j]);
+          mx[it][j] = max(mx[it][j], abs_bits(v));
+          if (mine) own[it][j] = v;
+        }
+      }
   }
   // outlier flags (colmax > threshold: a NaN column is not one, an Inf column is)
   uint32_t flags[kIters];  // bit j: column c0 + it * kStride + j
@@ -390,6 +406,7 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     const int64_t n0 = (row - rows) * kSmallGatherRows;
     for (int64_t n = n0 + warp; n < min(n_rows, n0 + kSmallGatherRows); n += kSplitThreads / 32) {
       const int8_t* qr = q + n * cols;
+#pragma unroll 4
       for (int i = lane; i < padded; i += 32) wo[n * k_pad + i] = i < count ? qr[s_idx[i]] : int8_t(0);
     }
     return;
