@@ -1,5 +1,6 @@
 // LLM.int8() on the CUDA backend (llm_int8_check.hpp): against the float64 reference of the same
-// decomposition over M in {1, 7, 128, 2048}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns,
+// decomposition over M in {1, 7, 128, 2048}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns
+// (and decode sizes at K = 11008 and 16392),
 // fp16/bf16, bias on/off, plus shapes that leave the tensor-core paths (K % 16 != 0, N % 8 != 0,
 // K % 8 != 0 for the scalar column pass); bit-identity with W8A8 (oct_quantize_activations +
 // oct_gemm_s8 on the GPU) when no column is an outlier; the device-side outlier count; a forward
@@ -92,6 +93,14 @@ int main() {
     llm_ref::run_case(ctx, stream, m, 4096, 4096, 8, true, OCT_DTYPE_FP16, seed += 10);
     ++cases;
   }
+  // The decode paths at long rows (the one-kernel prep holds up to 16384 columns; past that the
+  // general path): the down projection's K = 11008, and K = 16392 just past the limit.
+  for (int64_t m : {1, 5, 16})
+    for (int64_t k : {11008, 16392})
+      for (int outliers : {0, 8, 3000}) {
+        llm_ref::run_case(ctx, stream, m, 264, k, outliers, m != 5, m == 5 ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16, seed += 10);
+        ++cases;
+      }
   for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
     llm_ref::run_identity_case(ctx, stream, 33, 40, 256, 0, 6.0f, d, seed += 10);
     llm_ref::run_identity_case(ctx, stream, 2048, 512, 4096, 8, 1e30f, d, seed += 10);

@@ -371,11 +371,11 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  * threshold must be > 0 and finite (else INVALID_ARGUMENT naming 'threshold').
  * On CUDA: two to five nodes on `stream` (kernels, and a memset for M > 16), no allocation, no
  * synchronisation: capturable in a CUDA graph; the outlier count stays on the device, so the
- * cost of the outlier part follows the number of outlier columns. On sm_90 the int8 GEMM's
- * epilogue computes the outlier part itself while the outlier columns are few (C is then never
- * materialised; native/src/cuda/llm_int8/llm_int8.cu); with many, or on other GPUs, a tensor-core
- * outlier GEMM writes C first. The int8 GEMM takes its tensor-core path when K % 16 == 0 and
- * N % 8 == 0 (as oct_gemm_s8).
+ * cost of the outlier part follows the number of outlier columns. At M = 1 the decode GEMV
+ * computes the outlier part itself (no C); otherwise a tensor-core outlier GEMM writes C, which
+ * on sm_90 is skipped (neither written nor read) when there is no outlier column
+ * (native/src/cuda/llm_int8/llm_int8.cu). The int8 GEMM takes its tensor-core path when
+ * K % 16 == 0 and N % 8 == 0 (as oct_gemm_s8).
  */
 OCT_API oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q,
                                          oct_tensor_t w_scale, oct_tensor_t bias,

@@ -67,11 +67,12 @@ namespace {
 
 enum class Path { kGemv, kSm90, kSm90Src, kSm80, kSm80Src, kFallback };
 
-// The kernel family for a problem on a device; gemm_s8 runs it, and LLM.int8() asks whether the
-// source term may be left unwritten when its count is zero (kSm90Src) before it launches its own
-// kernels.
+// The kernel family for a problem on a device; gemm_s8 runs it, and LLM.int8() asks how the
+// source term will be treated (source_route) before it launches its own kernels.
 Path choose(const DeviceTraits& dev, const GemmS8Problem& p) {
   const bool aligned = int8_gemm::tensor_core_aligned(p);
+  // The GEMV computes LLM.int8()'s outlier part itself (no c): it takes decode sizes first.
+  if (p.outlier_x != nullptr && p.m <= gemv_max_m() && aligned) return Path::kGemv;
 #ifdef OCTET_WITH_CUTLASS
   // The sm90 source-term kernels skip loading c when *c_count == 0, which the GEMV cannot: they
   // take every M.
@@ -124,8 +125,11 @@ Sm90Schedule sm90_schedule(MBucket bucket) {
   return Sm90Schedule{1, 0};
 }
 
-bool skips_zero_source(const oct_context& context, const GemmS8Problem& p) {
-  return choose(checked_traits(context), p) == Path::kSm90Src;
+SourceRoute source_route(const oct_context& context, const GemmS8Problem& p) {
+  const Path path = choose(checked_traits(context), p);
+  if (path == Path::kSm90Src) return SourceRoute::kReadIfCount;
+  if (path == Path::kGemv && p.outlier_x != nullptr) return SourceRoute::kComputed;
+  return SourceRoute::kRead;
 }
 
 }  // namespace int8_gemm

@@ -21,9 +21,11 @@ void run_gemv(const GemmS8Problem& p, cudaStream_t stream);
 // What the tensor-core kernels need: 16-byte aligned rows and base pointers (K % 16, N % 8).
 bool tensor_core_aligned(const GemmS8Problem& p);
 
-// Whether gemm_s8 will run p (which has the source term c) on a kernel that leaves c unread when
-// *p.c_count == 0 (the sm90 kernels): LLM.int8() then writes c only when there are outliers.
-bool skips_zero_source(const oct_context& context, const GemmS8Problem& p);
+// How gemm_s8 will treat the source term c of p (LLM.int8() asks before launching the kernels
+// that write c): read it always (sm80, portable kernels), read it only when *p.c_count > 0 (the
+// sm90 kernels), or compute the outlier part itself from p.outlier_x (the decode GEMV).
+enum class SourceRoute { kRead, kReadIfCount, kComputed };
+SourceRoute source_route(const oct_context& context, const GemmS8Problem& p);
 
 #ifdef OCTET_WITH_CUTLASS
 // CUTLASS 3.x TMA + wgmma kernels (sm_90a), one translation unit per output dtype; the tile

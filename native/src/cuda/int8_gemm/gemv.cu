@@ -2,7 +2,8 @@
 // reading b ([N, K] int8) once, so each warp owns one output column n, its lanes stream the row
 // b[n, :] with 16-byte loads (several in flight), multiply it with every row of a (tiny, served by
 // L1/L2) through dp4a, reduce across the warp and apply the epilogue (with the source term c
-// when the problem has one: LLM.int8()). Deterministic (no atomics),
+// when the problem has one: LLM.int8(); at decode sizes the warp computes that outlier part
+// itself from the gathered outlier columns, p.outlier_x). Deterministic (no atomics),
 // no workspace, any GPU of sm_61 or newer. Needs the tensor-core alignment (K % 16 == 0, 16-byte
 // aligned rows); dispatch.cu sends M <= kGemvMaxM here.
 #include <cuda_bf16.h>
@@ -23,6 +24,44 @@ __device__ __forceinline__ int dot16(const int4& w, const int4& x, int acc) {
   acc = __dp4a(w.y, x.y, acc);
   acc = __dp4a(w.z, x.z, acc);
   return __dp4a(w.w, x.w, acc);
+}
+
+__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
+__device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <typename T> __device__ __forceinline__ T from_float(float v);
+template <> __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+template <> __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
+
+// The scaled epilogue of out[m, n] (all lanes call it; lane 0 stores), with the source term:
+// read from c, or (LLM.int8() at decode sizes, p.outlier_x) computed here by the warp, the
+// lanes taking every 32nd outlier column and a shuffle tree adding their fp32 sums (a fixed
+// order: deterministic), rounded to T as c would be.
+template <typename T>
+__device__ __forceinline__ void epilogue(const GemmS8Problem& p, int m, int64_t n, int lane,
+                                         int acc, int outliers) {
+  const int64_t o = int64_t(m) * p.n + n;
+  const float bs = p.b_scale[p.b_per_col ? n : 0];
+  float src = 0.0f;
+  const bool has_src = p.c != nullptr;
+  if (p.outlier_x != nullptr) {
+    const T* xr = static_cast<const T*>(p.outlier_x) + int64_t(m) * p.outlier_ld;
+    const int8_t* br = p.b + n * p.k;
+    float s = 0.0f;
+    for (int i = lane; i < outliers; i += 32)
+      s = fmaf(to_float(xr[i]), static_cast<float>(br[p.outlier_idx[i]]), s);
+    for (int off = 16; off > 0; off >>= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
+    src = to_float(from_float<T>(s * bs));
+  } else if (has_src && lane == 0) {
+    src = to_float(static_cast<const T*>(p.c)[o]);
+  }
+  if (lane != 0) return;
+  const float as = p.a_scale[p.a_per_row ? m : 0];
+  const float bias = p.bias ? to_float(static_cast<const T*>(p.bias)[n]) : 0.0f;
+  const float y = has_src ? gemm_s8_epilogue_src(acc, as, bs, bias, src)
+                          : gemm_s8_epilogue(acc, as, bs, bias);
+  static_cast<T*>(p.out)[o] = from_float<T>(y);
 }
 
 template <int kMaxM>
@@ -58,35 +97,20 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_s8_kernel(GemmS8Problem p) {
       if (m < m_count) acc[m] = dot16(w, __ldg(a_base + m * chunks + c), acc[m]);
   }
 
+  const int outliers = p.outlier_x != nullptr ? *p.c_count : 0;
 #pragma unroll
   for (int m = 0; m < kMaxM; ++m) {
     if (m >= m_count) break;
     int v = acc[m];
     for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-    if (lane != 0) continue;
-    const int64_t o = int64_t(m) * p.n + n;
     if (p.out_dtype == OCT_DTYPE_INT32) {
-      static_cast<int32_t*>(p.out)[o] = v;
+      if (lane == 0) static_cast<int32_t*>(p.out)[int64_t(m) * p.n + n] = v;
       continue;
     }
-    const float as = p.a_scale[p.a_per_row ? m : 0];
-    const float bs = p.b_scale[p.b_per_col ? n : 0];
-    if (p.out_dtype == OCT_DTYPE_FP16) {
-      const auto* bias = static_cast<const __half*>(p.bias);
-      const auto* c = static_cast<const __half*>(p.c);
-      const float y = c ? gemm_s8_epilogue_src(v, as, bs, bias ? __half2float(bias[n]) : 0.0f,
-                                               __half2float(c[o]))
-                        : gemm_s8_epilogue(v, as, bs, bias ? __half2float(bias[n]) : 0.0f);
-      static_cast<__half*>(p.out)[o] = __float2half_rn(y);
-    } else {
-      const auto* bias = static_cast<const __nv_bfloat16*>(p.bias);
-      const auto* c = static_cast<const __nv_bfloat16*>(p.c);
-      const float y =
-          c ? gemm_s8_epilogue_src(v, as, bs, bias ? __bfloat162float(bias[n]) : 0.0f,
-                                   __bfloat162float(c[o]))
-            : gemm_s8_epilogue(v, as, bs, bias ? __bfloat162float(bias[n]) : 0.0f);
-      static_cast<__nv_bfloat16*>(p.out)[o] = __float2bfloat16_rn(y);
-    }
+    if (p.out_dtype == OCT_DTYPE_FP16)
+      epilogue<__half>(p, m, n, lane, v, outliers);
+    else
+      epilogue<__nv_bfloat16>(p, m, n, lane, v, outliers);
   }
 }
 

@@ -1,7 +1,10 @@
 // LLM.int8() on the GPU (common/llm_int8.hpp has the definition). All nodes on the caller's
 // stream, none allocating or synchronising, the outlier count never leaving the device.
 //
-// Decode sizes (M <= 16, K <= 8192, aligned x):
+// At M = 1 the int8 GEMM is the decode GEMV, which computes the outlier part itself from xo, idx
+// and q (int8_gemm/gemv.cu): no wo, no outlier GEMM, no c (two launches at K <= 16384).
+//
+// Decode sizes (M <= 16, K <= 16384, aligned x):
 //   1+2. small_prep_kernel: every block takes the column maxima of all M rows itself (no memset,
 //        no inter-block step) and compacts the outlier columns; blocks [0, M) quantize one row
 //        each over its non-outlier columns (outliers zeroed) and gather x[m, idx] into xo; block
@@ -313,7 +316,7 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
 // but serialise the gather when the outliers are many: 64 rows per block made K/2 outliers at
 // M = 1 take ~140 us).
 
-constexpr int64_t kSmallPrepMaxK = int64_t(4) * kSplitThreads * 8;  // 8192: kIters <= 4
+constexpr int64_t kSmallPrepMaxK = int64_t(8) * kSplitThreads * 8;  // 16384: kIters <= 8
 constexpr int kSmallGatherRows = 16;  // 2 rows of q per warp: enough warps for K/2 outliers
 
 template <oct_dtype_t D, int kIters>
@@ -324,20 +327,19 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
                   const int8_t* __restrict__ q, int64_t n_rows, int8_t* __restrict__ wo,
                   int64_t k_pad, int32_t* __restrict__ outlier_count) {
   constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
-  __shared__ int32_t s_idx[kSmallPrepMaxK];
+  __shared__ int16_t s_idx[kSmallPrepMaxK];  // column indices < 16384
   __shared__ int warp_counts[kSplitThreads / 32];
   const int64_t row = blockIdx.x;  // a row of x when < rows
   const bool row_block = row < rows;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
-  float own[kIters][8];
+  uint4 own[kIters];  // the block's own row, raw (zero past the end)
   uint32_t mx[kIters][8];
 #pragma unroll
-  for (int it = 0; it < kIters; ++it)
+  for (int it = 0; it < kIters; ++it) {
+    own[it] = make_uint4(0, 0, 0, 0);
 #pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      own[it][j] = 0.0f;
-      mx[it][j] = 0;
-    }
+    for (int j = 0; j < 8; ++j) mx[it][j] = 0;
+  }
   // Rows in groups, all 16 loads of a group in flight at once (raw 16-byte words;
   // one row at a time would be a chain of dependent L2 round trips).
   constexpr int kRowGroup = 16 / kIters;  // 16 loads in flight per thread
@@ -357,13 +359,9 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 #pragma unroll
       for (int it = 0; it < kIters; ++it) {
         const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&raw[rr][it]);
-        const bool mine = r0 + rr == row;
+        if (r0 + rr == row) own[it] = raw[rr][it];
 #pragma unroll
-        for (int j = 0; j < 8; ++j) {
-          const float v = Element<D>::load(e[j]);
-          mx[it][j] = max(mx[it][j], abs_bits(v));
-          if (mine) own[it][j] = v;
-        }
+        for (int j = 0; j < 8; ++j) mx[it][j] = max(mx[it][j], abs_bits(Element<D>::load(e[j])));
       }
   }
   // outlier flags (colmax > threshold: a NaN column is not one, an Inf column is)
@@ -397,7 +395,7 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
       total += warp_counts[w];
     }
     for (uint32_t f = flags[it]; f != 0; f &= f - 1)
-      s_idx[at++] = static_cast<int32_t>(c0 + it * kStride + __ffs(f) - 1);
+      s_idx[at++] = static_cast<int16_t>(c0 + it * kStride + __ffs(f) - 1);
     count += total;
     __syncthreads();  // warp_counts is rewritten next; s_idx complete after the last chunk
   }
@@ -412,12 +410,19 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     return;
   }
   // the row's absmax over the regular columns, quantization, the gather of its outlier values
+  float v[kIters][8];
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&own[it]);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[it][j] = Element<D>::load(e[j]);
+  }
   float m = 0.0f;
 #pragma unroll
   for (int it = 0; it < kIters; ++it)
 #pragma unroll
     for (int j = 0; j < 8; ++j)
-      if (!((flags[it] >> j) & 1u)) m = fmaxf(m, abs_or_inf(own[it][j]));  // 0 past the end
+      if (!((flags[it] >> j) & 1u)) m = fmaxf(m, abs_or_inf(v[it][j]));  // 0 past the end
   m = block_max(m);
   const bool finite = !isinf(m);
   const float scale = finite ? scale_from_absmax(m) : NAN;
@@ -430,7 +435,7 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     bool f[8];
 #pragma unroll
     for (int j = 0; j < 8; ++j) f[j] = (flags[it] >> j) & 1u;
-    store_quantized8<true>(qr, c, cols, own[it], f, finite, scale);
+    store_quantized8<true>(qr, c, cols, v[it], f, finite, scale);
   }
   const Elem<D>* xr = x + row * cols;
   for (int i = threadIdx.x; i < padded; i += kSplitThreads)
@@ -643,13 +648,19 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   g.bias = p.bias;
   g.c = c;
   g.c_count = state + 1;
+  g.outlier_x = xo;
+  g.outlier_idx = idx;
+  g.outlier_ld = l.k_pad;
   g.out = p.out;
   g.out_dtype = D;
-  const bool skip_if_none = int8_gemm::skips_zero_source(context, g);
+  const int8_gemm::SourceRoute route = int8_gemm::source_route(context, g);
+  // The GEMV computes the outlier part from xo and q itself: no wo, no outlier GEMM, no c.
+  const bool computed = route == int8_gemm::SourceRoute::kComputed;
+  const bool skip_if_none = route == int8_gemm::SourceRoute::kReadIfCount;
 
   if (p.m <= 16 && vec && p.k <= kSmallPrepMaxK) {
     // 1 + 2 in one kernel (no memset): M row blocks and the wo gather blocks
-    const int64_t gather_blocks = (p.n + kSmallGatherRows - 1) / kSmallGatherRows;
+    const int64_t gather_blocks = computed ? 0 : (p.n + kSmallGatherRows - 1) / kSmallGatherRows;
     const unsigned grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
     const int64_t chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
     auto prep = [&](auto kernel) {
@@ -658,8 +669,10 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     };
     if (chunks <= 2)
       prep(small_prep_kernel<D, 2>);
-    else
+    else if (chunks <= 4)
       prep(small_prep_kernel<D, 4>);
+    else
+      prep(small_prep_kernel<D, 8>);
     OCT_CUDA_CHECK_LAUNCH("small_prep_kernel");
   } else {
     // 0 + 1: column maxima, the outlier list and mask
@@ -675,7 +688,8 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     OCT_CUDA_CHECK_LAUNCH("column_pass_kernel");
 
     // 2: quantize the regular part, gather the outlier columns of x and q
-    const int64_t gather_blocks = (p.n + kSplitThreads / 32 - 1) / (kSplitThreads / 32);
+    const int64_t gather_blocks =
+        computed ? 0 : (p.n + kSplitThreads / 32 - 1) / (kSplitThreads / 32);
     const unsigned split_grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
     const int64_t row_chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
     auto split = [&](auto kernel) {
@@ -697,6 +711,7 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
 
   // 3: the outlier part into c (BM 16 for decode-sized M, else 64); with no outlier column it
   // writes zeros, or nothing when the GEMM will not read c
+  if (computed) return gemm_s8(context, g, s);
   const unsigned og_n = static_cast<unsigned>((p.n + kOgBN - 1) / kOgBN);
   if (p.m <= 16) {
     outlier_gemm_kernel<D, 16><<<dim3(og_n, 1), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, c);
