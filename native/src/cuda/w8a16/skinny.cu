@@ -11,6 +11,7 @@
 // sums meet in shared memory and are added in a fixed order: results are deterministic, with no
 // atomics and no workspace.
 #include "cuda/common/check.cuh"
+#include "cuda/common/pdl.cuh"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda::w8a16 {
@@ -46,9 +47,7 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_kernel(Problem p) {
   // Under programmatic dependent launch (sm90, see launch()) the block may start while the
   // previous kernel on the stream finishes: every load and store comes after this wait. (An L2
   // prefetch of the weight slice before it was measured slower: 11.0 vs 9.2 us at M = 2.)
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
+  wait_for_prerequisites();
 
   float acc[NT][4];
 #pragma unroll
@@ -117,9 +116,7 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_kernel(Problem p) {
   // Our weight reads are done: the next kernel (if launched with programmatic dependent launch)
   // may start its blocks and its own prefetch; it still waits for our completion before it
   // reads anything we write.
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.launch_dependents;");
-#endif
+  allow_dependent_launch();
 
   // Deterministic reduction over the warps, then scale, bias and the one rounding.
   __shared__ float red[kWarps][NT * 4][32];
