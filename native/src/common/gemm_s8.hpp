@@ -27,9 +27,9 @@ struct GemmS8Problem {
   // epilogue beside the bias (LLM.int8()'s outlier part). Needs the scaled mode.
   const void* c = nullptr;
   oct_dtype_t out_dtype = OCT_DTYPE_INT32;  // INT32 (raw), FP16 or BF16
-  // Internal, with c: when set, kernels that can (int8_gemm::skips_zero_source) read c only if
-  // *c_count > 0 (device memory: LLM.int8()'s outlier count), so that c need not be written when
-  // it would be all zeros.
+  // Internal, with c: when set, kernels that can (int8_gemm::source_route == kReadIfCount) read
+  // c only if *c_count > 0 (device memory: LLM.int8()'s outlier count), so that c need not be
+  // written when it would be all zeros.
   const int32_t* c_count = nullptr;
   // Internal, with c and c_count: LLM.int8()'s gathered outlier columns. A kernel that can
   // (int8_gemm::source_route == kComputed: the decode GEMV) computes the outlier part itself,

@@ -11,6 +11,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda/common/check.cuh"
+#include "cuda/common/types.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
 
 namespace octet::cuda::int8_gemm {
@@ -26,21 +27,14 @@ __device__ __forceinline__ int dot16(const int4& w, const int4& x, int acc) {
   return __dp4a(w.w, x.w, acc);
 }
 
-__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
-__device__ __forceinline__ float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <typename T> __device__ __forceinline__ T from_float(float v);
-template <> __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
-template <> __device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
-
 // The scaled epilogue of out[m, n] (all lanes call it; lane 0 stores), with the source term:
 // read from c, or (LLM.int8() at decode sizes, p.outlier_x) computed here by the warp, the
 // lanes taking every 32nd outlier column and a shuffle tree adding their fp32 sums (a fixed
-// order: deterministic), rounded to T as c would be.
-template <typename T>
+// order: deterministic), rounded to out's dtype D as c would be.
+template <oct_dtype_t D>
 __device__ __forceinline__ void epilogue(const GemmS8Problem& p, int m, int64_t n, int lane,
                                          int acc, int outliers) {
+  using T = typename Element<D>::type;
   const int64_t o = int64_t(m) * p.n + n;
   const float bs = p.b_scale[p.b_per_col ? n : 0];
   float src = 0.0f;
@@ -50,18 +44,18 @@ __device__ __forceinline__ void epilogue(const GemmS8Problem& p, int m, int64_t 
     const int8_t* br = p.b + n * p.k;
     float s = 0.0f;
     for (int i = lane; i < outliers; i += 32)
-      s = fmaf(to_float(xr[i]), static_cast<float>(br[p.outlier_idx[i]]), s);
+      s = fmaf(Element<D>::load(xr[i]), static_cast<float>(br[p.outlier_idx[i]]), s);
     for (int off = 16; off > 0; off >>= 1) s += __shfl_xor_sync(0xffffffffu, s, off);
-    src = to_float(from_float<T>(s * bs));
+    src = Element<D>::load(Element<D>::store(s * bs));
   } else if (has_src && lane == 0) {
-    src = to_float(static_cast<const T*>(p.c)[o]);
+    src = Element<D>::load(static_cast<const T*>(p.c)[o]);
   }
   if (lane != 0) return;
   const float as = p.a_scale[p.a_per_row ? m : 0];
-  const float bias = p.bias ? to_float(static_cast<const T*>(p.bias)[n]) : 0.0f;
+  const float bias = p.bias ? Element<D>::load(static_cast<const T*>(p.bias)[n]) : 0.0f;
   const float y = has_src ? gemm_s8_epilogue_src(acc, as, bs, bias, src)
                           : gemm_s8_epilogue(acc, as, bs, bias);
-  static_cast<T*>(p.out)[o] = from_float<T>(y);
+  static_cast<T*>(p.out)[o] = Element<D>::store(y);
 }
 
 template <int kMaxM>
@@ -108,9 +102,9 @@ __global__ void __launch_bounds__(kWarps * 32) gemv_s8_kernel(GemmS8Problem p) {
       continue;
     }
     if (p.out_dtype == OCT_DTYPE_FP16)
-      epilogue<__half>(p, m, n, lane, v, outliers);
+      epilogue<OCT_DTYPE_FP16>(p, m, n, lane, v, outliers);
     else
-      epilogue<__nv_bfloat16>(p, m, n, lane, v, outliers);
+      epilogue<OCT_DTYPE_BF16>(p, m, n, lane, v, outliers);
   }
 }
 
