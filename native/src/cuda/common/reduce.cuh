@@ -5,9 +5,18 @@
 
 namespace octet::cuda {
 
-// |v|, or +Inf for a NaN or Inf: a maximum that reaches +Inf means "a non-finite value was seen"
-// (a finite absmax never is).
-__device__ __forceinline__ float abs_or_inf(float v) { return isfinite(v) ? fabsf(v) : INFINITY; }
+// Running max |v| that remembers a non-finite value: result() is +Inf when a NaN or Inf was
+// added (a finite absmax never is), which callers read as "non-finite seen". Two instructions
+// per value: fmaxf ignores NaN, so NaN and Inf are caught by v * 0 (NaN exactly for them)
+// accumulated into `poison`.
+struct AbsMax {
+  float m = 0.0f, poison = 0.0f;
+  __device__ __forceinline__ void add(float v) {
+    m = fmaxf(m, fabsf(v));
+    poison = fmaf(v, 0.0f, poison);
+  }
+  __device__ __forceinline__ float result() const { return isnan(poison) ? INFINITY : m; }
+};
 
 // Max over the warp; every lane gets the result.
 __device__ __forceinline__ float warp_max(float m) {

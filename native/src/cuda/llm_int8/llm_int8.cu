@@ -41,6 +41,7 @@
 #include "common/llm_int8.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
@@ -80,46 +81,51 @@ __device__ __forceinline__ void load8(const Elem<D>* __restrict__ xr, int64_t c0
 
 // ---- 1. per-column maxima, then (last block) the compaction of the outlier columns
 
+// Exclusive prefix sum of `v` over a block of 256 threads in the order of `tid`, the thread's
+// linear index (warp shuffles, one shared-memory step for the 8 warp totals); *total gets the
+// block's sum. Contains two __syncthreads().
+__device__ __forceinline__ int block_exclusive_scan_256(int v, int tid, int* total) {
+  __shared__ int warp_sums[8];
+  const int lane = tid & 31, warp = tid >> 5;
+  int incl = v;
+#pragma unroll
+  for (int d = 1; d < 32; d <<= 1) {
+    const int t = __shfl_up_sync(0xffffffffu, incl, d);
+    if (lane >= d) incl += t;
+  }
+  if (lane == 31) warp_sums[warp] = incl;
+  __syncthreads();
+  int before = 0, sum = 0;
+#pragma unroll
+  for (int w = 0; w < 8; ++w) {
+    before += w < warp ? warp_sums[w] : 0;
+    sum += warp_sums[w];
+  }
+  __syncthreads();  // warp_sums is rewritten by the next call
+  *total = sum;
+  return before + incl - v;
+}
+
 // One block's compaction of the flags colmax[j] > threshold over all K columns into idx, in
-// ascending order (per 256-column chunk a warp ballot, a scan over the 8 warps' counts, a
-// running offset), and into the bit mask (one word per 32 columns, from the ballots). `tid` is
-// the thread's index in the block of 256. Returns the count.
+// ascending order, and into the bit mask (one word per 32 columns). Per pass of 8192 columns
+// thread t owns the 32 columns of mask word t: its 32 loads in flight at once, its flags are
+// the word, and one block scan of the words' popcounts places its indices. `tid` is the
+// thread's index in the block of 256. Returns the count.
 __device__ int compact_outliers(const uint32_t* colmax_bits, int64_t cols, float threshold,
                                 int32_t* __restrict__ idx, uint32_t* __restrict__ mask, int tid) {
-  __shared__ int warp_counts[8];
-  const int lane = tid & 31, warp = tid >> 5;
   int running = 0;
   for (int64_t base = 0; base < cols; base += 32 * 256) {
-    // The flags of up to 32 chunks of 256 columns, their loads all in flight (one L2 round trip
-    // instead of one per chunk). __ldcg: the maxima were written by other blocks' atomics (in
-    // L2): bypass L1.
+    const int64_t c0 = base + int64_t(tid) * 32;
+    // __ldcg: the maxima were written by other blocks' atomics (in L2): bypass L1.
     uint32_t flags = 0;
 #pragma unroll
-    for (int i = 0; i < 32; ++i) {
-      const int64_t j = base + i * 256 + tid;
-      if (j < cols && __uint_as_float(__ldcg(colmax_bits + j)) > threshold) flags |= 1u << i;
-    }
-    for (int i = 0; i < 32 && base + i * 256 < cols; ++i) {
-      const bool flag = (flags >> i) & 1u;
-      const unsigned ballot = __ballot_sync(0xffffffffu, flag);
-      const int64_t word = (base + i * 256) / 32 + warp;  // bit l: column 32 * word + l
-      if (lane == 0) {
-        warp_counts[warp] = __popc(ballot);
-        if (word * 32 < cols) mask[word] = ballot;
-      }
-      __syncthreads();
-      int before = 0, total = 0;
-#pragma unroll
-      for (int w = 0; w < 8; ++w) {
-        before += w < warp ? warp_counts[w] : 0;
-        total += warp_counts[w];
-      }
-      if (flag)
-        idx[running + before + __popc(ballot & ((1u << lane) - 1u))] =
-            static_cast<int32_t>(base + i * 256 + tid);
-      running += total;
-      __syncthreads();  // warp_counts is rewritten by the next chunk
-    }
+    for (int j = 0; j < 32; ++j)
+      if (c0 + j < cols && __uint_as_float(__ldcg(colmax_bits + c0 + j)) > threshold) flags |= 1u << j;
+    if (c0 < cols) mask[c0 / 32] = flags;
+    int total = 0;
+    int at = running + block_exclusive_scan_256(__popc(flags), tid, &total);
+    for (uint32_t f = flags; f != 0; f &= f - 1) idx[at++] = static_cast<int32_t>(c0 + __ffs(f) - 1);
+    running += total;
   }
   return running;
 }
@@ -197,27 +203,24 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
 constexpr int kSplitThreads = 256;
 
 
-// The 8 outlier flags of columns c0 .. c0+7 (c0 % 8 == 0: one mask word holds them; false past
-// the last column).
-__device__ __forceinline__ void flags8(const uint32_t* __restrict__ mask, int64_t c0, bool (&f)[8]) {
-  const uint32_t bits = (mask[c0 >> 5] >> (c0 & 31)) & 0xffu;
-#pragma unroll
-  for (int j = 0; j < 8; ++j) f[j] = (bits >> j) & 1u;
+// The outlier flags of columns c0 .. c0+7 as bits 0..7 (c0 % 8 == 0: one mask word holds them;
+// 0 past the last column).
+__device__ __forceinline__ uint32_t flags8(const uint32_t* __restrict__ mask, int64_t c0) {
+  return (mask[c0 >> 5] >> (c0 & 31)) & 0xffu;
 }
 
-// Quantizes the 8 values of columns c .. c+7 of a row (flags f: outlier columns, zeroed) and
-// stores them into qr.
+// Quantizes the 8 values of columns c .. c+7 of a row (flag bits f: outlier columns, zeroed;
+// all zero when the row is non-finite) and stores them into qr.
 template <bool kVec>
 __device__ __forceinline__ void store_quantized8(int8_t* __restrict__ qr, int64_t c, int64_t cols,
-                                                 const float (&v)[8], const bool (&f)[8],
-                                                 bool finite, float scale) {
-  alignas(8) int8_t o[8];
-#pragma unroll
-  for (int j = 0; j < 8; ++j) o[j] = (finite && !f[j]) ? quantize_value(v[j], scale) : int8_t(0);
+                                                 const float (&v)[8], uint32_t f, bool finite,
+                                                 const Int8Quantizer& quantize) {
+  const uint2 o = quantize.pack8(v, finite ? f : 0xffu);
   if (kVec && c + 8 <= cols) {
-    *reinterpret_cast<int2*>(qr + c) = *reinterpret_cast<const int2*>(o);
+    *reinterpret_cast<uint2*>(qr + c) = o;
   } else {
-    for (int j = 0; j < 8 && c + j < cols; ++j) qr[c + j] = o[j];
+    for (int j = 0; j < 8 && c + j < cols; ++j)
+      qr[c + j] = static_cast<int8_t>((j < 4 ? o.x : o.y) >> (8 * (j & 3)));
   }
 }
 
@@ -247,58 +250,55 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
   constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
   // absmax over the non-outlier columns (a non-finite value: +Inf, hence scale NaN and xq = 0)
-  float m = 0.0f;
+  AbsMax acc;
   if constexpr (kIters > 0) {
     float v[kIters][8];
-    bool f[kIters][8];
+    uint32_t f[kIters];
 #pragma unroll
     for (int it = 0; it < kIters; ++it) {
       const int64_t c = c0 + it * kStride;
       if (c < cols) {
         load8<D, kVec>(xr, c, cols, v[it]);
-        flags8(mask, c, f[it]);
+        f[it] = flags8(mask, c);
       } else {
 #pragma unroll
-        for (int j = 0; j < 8; ++j) {
-          v[it][j] = 0.0f;
-          f[it][j] = true;
-        }
+        for (int j = 0; j < 8; ++j) v[it][j] = 0.0f;
+        f[it] = 0xffu;
       }
     }
 #pragma unroll
     for (int it = 0; it < kIters; ++it)
 #pragma unroll
       for (int j = 0; j < 8; ++j)
-        if (!f[it][j]) m = fmaxf(m, abs_or_inf(v[it][j]));
-    m = block_max(m);
+        if (!((f[it] >> j) & 1u)) acc.add(v[it][j]);
+    const float m = block_max(acc.result());
     const bool finite = !isinf(m);
     const float scale = finite ? scale_from_absmax(m) : NAN;
     if (threadIdx.x == 0) scales[row] = scale;
+    const Int8Quantizer quantize(scale);
 #pragma unroll
     for (int it = 0; it < kIters; ++it) {
       const int64_t c = c0 + it * kStride;
-      if (c < cols) store_quantized8<kVec>(qr, c, cols, v[it], f[it], finite, scale);
+      if (c < cols) store_quantized8<kVec>(qr, c, cols, v[it], f[it], finite, quantize);
     }
   } else {
     for (int64_t c = c0; c < cols; c += kStride) {
       float v[8];
-      bool f[8];
       load8<D, kVec>(xr, c, cols, v);
-      flags8(mask, c, f);
+      const uint32_t f = flags8(mask, c);
 #pragma unroll
       for (int j = 0; j < 8; ++j)
-        if (!f[j]) m = fmaxf(m, abs_or_inf(v[j]));
+        if (!((f >> j) & 1u)) acc.add(v[j]);
     }
-    m = block_max(m);
+    const float m = block_max(acc.result());
     const bool finite = !isinf(m);
     const float scale = finite ? scale_from_absmax(m) : NAN;
     if (threadIdx.x == 0) scales[row] = scale;
+    const Int8Quantizer quantize(scale);
     for (int64_t c = c0; c < cols; c += kStride) {
       float v[8];
-      bool f[8];
       load8<D, kVec>(xr, c, cols, v);
-      flags8(mask, c, f);
-      store_quantized8<kVec>(qr, c, cols, v, f, finite, scale);
+      store_quantized8<kVec>(qr, c, cols, v, flags8(mask, c), finite, quantize);
     }
   }
   Elem<D>* xo_row = xo + row * k_pad;
@@ -326,8 +326,8 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
                   const int8_t* __restrict__ q, int64_t n_rows, int8_t* __restrict__ wo,
                   int64_t k_pad, int32_t* __restrict__ outlier_count) {
   constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
+  static_assert(kSplitThreads == 256, "block_exclusive_scan_256");
   __shared__ int16_t s_idx[kSmallPrepMaxK];  // column indices < 16384
-  __shared__ int warp_counts[kSplitThreads / 32];
   const int64_t row = blockIdx.x;  // a row of x when < rows
   const bool row_block = row < rows;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
@@ -374,30 +374,17 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
         flags[it] |= 1u << j;
   }
   // compaction into s_idx, ascending (chunk it, then thread, then j)
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   int count = 0;
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
-    const int mine = __popc(flags[it]);
-    int incl = mine;  // inclusive warp scan
-#pragma unroll
-    for (int d = 1; d < 32; d <<= 1) {
-      const int t = __shfl_up_sync(0xffffffffu, incl, d);
-      if (lane >= d) incl += t;
-    }
-    if (lane == 31) warp_counts[warp] = incl;
-    __syncthreads();
-    int at = count + incl - mine, total = 0;
-#pragma unroll
-    for (int w = 0; w < kSplitThreads / 32; ++w) {
-      at += w < warp ? warp_counts[w] : 0;
-      total += warp_counts[w];
-    }
+    int total = 0;
+    int at = count + block_exclusive_scan_256(__popc(flags[it]), threadIdx.x, &total);
     for (uint32_t f = flags[it]; f != 0; f &= f - 1)
       s_idx[at++] = static_cast<int16_t>(c0 + it * kStride + __ffs(f) - 1);
     count += total;
-    __syncthreads();  // warp_counts is rewritten next; s_idx complete after the last chunk
   }
+  __syncthreads();  // s_idx complete
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
   if (!row_block) {  // gather q[n, idx] into wo
     const int64_t n0 = (row - rows) * kSmallGatherRows;
@@ -416,25 +403,22 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 #pragma unroll
     for (int j = 0; j < 8; ++j) v[it][j] = Element<D>::load(e[j]);
   }
-  float m = 0.0f;
+  AbsMax acc;
 #pragma unroll
   for (int it = 0; it < kIters; ++it)
 #pragma unroll
     for (int j = 0; j < 8; ++j)
-      if (!((flags[it] >> j) & 1u)) m = fmaxf(m, abs_or_inf(v[it][j]));  // 0 past the end
-  m = block_max(m);
+      if (!((flags[it] >> j) & 1u)) acc.add(v[it][j]);  // 0 past the end
+  const float m = block_max(acc.result());
   const bool finite = !isinf(m);
   const float scale = finite ? scale_from_absmax(m) : NAN;
   if (threadIdx.x == 0) scales[row] = scale;
+  const Int8Quantizer quantize(scale);
   int8_t* qr = xq + row * cols;
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
     const int64_t c = c0 + it * kStride;
-    if (c >= cols) continue;
-    bool f[8];
-#pragma unroll
-    for (int j = 0; j < 8; ++j) f[j] = (flags[it] >> j) & 1u;
-    store_quantized8<true>(qr, c, cols, v[it], f, finite, scale);
+    if (c < cols) store_quantized8<true>(qr, c, cols, v[it], flags[it], finite, quantize);
   }
   const Elem<D>* xr = x + row * cols;
   for (int i = threadIdx.x; i < padded; i += kSplitThreads)

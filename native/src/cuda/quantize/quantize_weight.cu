@@ -9,6 +9,7 @@
 #include "backends.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
 
@@ -28,17 +29,15 @@ quantize_weight_kernel(const typename Element<D>::type* __restrict__ w, int8_t* 
   int8_t* qs = q + seg * group;
 
   // Segment maximum of |x|, where a non-finite x counts as +Inf (a finite absmax never is).
-  float m = 0.0f;
-  for (int64_t c = lane; c < group; c += 32) {
-    float v = Element<D>::load(ws[c]);
-    m = fmaxf(m, abs_or_inf(v));
-  }
-  m = warp_max(m);
+  AbsMax acc;
+  for (int64_t c = lane; c < group; c += 32) acc.add(Element<D>::load(ws[c]));
+  const float m = warp_max(acc.result());
   const bool finite = !isinf(m);
   const float scale = finite ? scale_from_absmax(m) : NAN;
   if (lane == 0) scales[seg] = scale;
+  const Int8Quantizer quantize(scale);
   for (int64_t c = lane; c < group; c += 32)
-    qs[c] = finite ? quantize_value(Element<D>::load(ws[c]), scale) : int8_t(0);
+    qs[c] = finite ? static_cast<int8_t>(quantize(Element<D>::load(ws[c]))) : int8_t(0);
 }
 
 template <oct_dtype_t D>
