@@ -41,6 +41,7 @@
 #include "common/llm_int8.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/mma.cuh"
 #include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
 #include "cuda/common/types.cuh"
@@ -434,39 +435,6 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 
 // ---- 3. the outlier GEMM on tensor cores
 
-// mma.sync m16n8k16, row.col, fp32 accumulation; a: 4 regs, b: 2 regs (2 x 16-bit each).
-template <oct_dtype_t D>
-__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
-                                         const uint32_t (&b)[2]) {
-  if constexpr (D == OCT_DTYPE_FP16) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-        "{%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-  } else {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-        "{%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-  }
-}
-
-// Two int8 (k, k+1: low byte first) as an exact fp16/bf16 pair, packed like an mma operand.
-template <oct_dtype_t D>
-__device__ __forceinline__ uint32_t int8x2_to_pair(uint16_t v) {
-  const float lo = static_cast<float>(static_cast<int8_t>(v & 0xff));
-  const float hi = static_cast<float>(static_cast<int8_t>(v >> 8));
-  if constexpr (D == OCT_DTYPE_FP16) {
-    const __half2 h = __floats2half2_rn(lo, hi);
-    return *reinterpret_cast<const uint32_t*>(&h);
-  } else {
-    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<const uint32_t*>(&h);
-  }
-}
-
 constexpr int kOgThreads = 128;  // 4 warps side by side along N, each 32 columns x BM rows
 constexpr int kOgBN = 128;
 constexpr int kApad = kKStep + 8;   // halves per smem row of A (80 bytes: conflict-free reads)
@@ -545,12 +513,15 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
     if (step + 1 < steps) load(step + 1);  // in flight during the MMAs
 #pragma unroll
     for (int kk = 0; kk < kKStep; kk += 16) {
+      // B fragments: q's int8 pairs (k = kk + 2t, +1) and (kk + 2t + 8, +9) of column n, as
+      // exact fp16/bf16 pairs (cuda/common/mma.cuh: full-rate instructions, not I2F).
       uint32_t b[4][2];
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
         const int8_t* br = &Bs[warp * 32 + j * 8 + g][kk + 2 * t];
-        b[j][0] = int8x2_to_pair<D>(*reinterpret_cast<const uint16_t*>(br));
-        b[j][1] = int8x2_to_pair<D>(*reinterpret_cast<const uint16_t*>(br + 8));
+        const uint32_t w = __byte_perm(*reinterpret_cast<const uint16_t*>(br),
+                                       *reinterpret_cast<const uint16_t*>(br + 8), 0x5410);
+        Int8x4<Elem<D>>::convert(w, b[j][0], b[j][1]);
       }
 #pragma unroll
       for (int i = 0; i < kMT; ++i) {
@@ -560,7 +531,7 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
         a[2] = *reinterpret_cast<const uint32_t*>(&As[i * 16 + g][kk + 2 * t + 8]);
         a[3] = *reinterpret_cast<const uint32_t*>(&As[i * 16 + g + 8][kk + 2 * t + 8]);
 #pragma unroll
-        for (int j = 0; j < 4; ++j) mma16816<D>(acc[i][j], a, b[j]);
+        for (int j = 0; j < 4; ++j) Mma<Elem<D>>::run(acc[i][j], a, b[j][0], b[j][1]);
       }
     }
     __syncthreads();  // before the next store overwrites the tiles
