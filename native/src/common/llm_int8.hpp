@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "common/error.hpp"
+#include "common/gemm_s8.hpp"
 #include "octet/octet.h"
 
 namespace octet {
@@ -89,5 +90,27 @@ struct LlmInt8Layout {
     return l;
   }
 };
+
+// Step 4 of both backends: the int8 GEMM of the regular part, xq [M, K] with its per-token
+// scales times q with the per-channel w_scale, plus bias, and the outlier part c (out's dtype,
+// [M, N]) as the epilogue's source term.
+inline GemmS8Problem regular_part_gemm(const LlmInt8Problem& p, const int8_t* xq,
+                                       const float* scales, const void* c) {
+  GemmS8Problem g;
+  g.m = p.m;
+  g.n = p.n;
+  g.k = p.k;
+  g.a = xq;
+  g.b = p.q;
+  g.a_scale = scales;
+  g.b_scale = p.w_scale;
+  g.a_per_row = true;
+  g.b_per_col = true;
+  g.bias = p.bias;
+  g.c = c;
+  g.out = p.out;
+  g.out_dtype = p.dtype;
+  return g;
+}
 
 }  // namespace octet

@@ -77,21 +77,7 @@ void linear_llm_int8(const LlmInt8Problem& p) {
     }
 
   // 4. out = the int8 GEMM of the regular part, with the outlier part as its source term.
-  GemmS8Problem g;
-  g.m = p.m;
-  g.n = p.n;
-  g.k = p.k;
-  g.a = xq;
-  g.b = p.q;
-  g.a_scale = scale;
-  g.b_scale = p.w_scale;
-  g.a_per_row = true;
-  g.b_per_col = true;
-  g.bias = p.bias;
-  g.c = c;
-  g.out = p.out;
-  g.out_dtype = p.dtype;
-  gemm_s8(g);
+  gemm_s8(regular_part_gemm(p, xq, scale, c));
   if (p.outlier_count) *p.outlier_count = count;
 }
 

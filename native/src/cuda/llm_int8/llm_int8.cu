@@ -589,24 +589,11 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
 
   // Step 4's int8 GEMM, c its source term. On sm90 it reads c only when the (device-side) count
   // is non-zero: then with no outlier column c is neither written nor read.
-  GemmS8Problem g;
-  g.m = p.m;
-  g.n = p.n;
-  g.k = p.k;
-  g.a = xq;
-  g.b = p.q;
-  g.a_scale = scales;
-  g.b_scale = p.w_scale;
-  g.a_per_row = true;
-  g.b_per_col = true;
-  g.bias = p.bias;
-  g.c = c;
+  GemmS8Problem g = regular_part_gemm(p, xq, scales, c);
   g.c_count = state + 1;
   g.outlier_x = xo;
   g.outlier_idx = idx;
   g.outlier_ld = l.k_pad;
-  g.out = p.out;
-  g.out_dtype = D;
   const int8_gemm::SourceRoute route = int8_gemm::source_route(context, g);
   // The GEMV computes the outlier part from xo and q itself: no wo, no outlier GEMM, no c.
   const bool computed = route == int8_gemm::SourceRoute::kComputed;
