@@ -18,12 +18,18 @@
 
 #include <cstdint>
 
+#include "common/numerics.hpp"
+#include "cuda/common/reduce.cuh"
+
 namespace octet::cuda {
 
 struct Int8Quantizer {
   float scale, inv;
 
   __device__ __forceinline__ explicit Int8Quantizer(float s) : scale(s), inv(1.0f / s) {}
+
+  // False for a row whose scale is NaN (it held a NaN or Inf): its values quantize to 0.
+  __device__ __forceinline__ bool finite() const { return !isnan(scale); }
 
   // clamp(rint(x / scale), -127, 127) as an int in [-127, 127] (NaN in, NaN scale: -127, as
   // fminf/fmaxf make quantize_value do; callers zero those themselves).
@@ -50,5 +56,15 @@ struct Int8Quantizer {
     return make_uint2(w[0], w[1]);
   }
 };
+
+// A row's quantizer from the block's running maxima (every thread of the block calls it:
+// block_max has barriers): scale = absmax / 127 (1 for an all-zero row), or NaN when the row
+// holds a NaN or Inf (finite() false). Thread 0 writes the scale to *scale_out.
+__device__ __forceinline__ Int8Quantizer row_quantizer(const AbsMax& acc, float* scale_out) {
+  const float m = block_max(acc.result());
+  const float scale = isinf(m) ? NAN : scale_from_absmax(m);
+  if (threadIdx.x == 0) *scale_out = scale;
+  return Int8Quantizer(scale);
+}
 
 }  // namespace octet::cuda

@@ -214,9 +214,9 @@ __device__ __forceinline__ uint32_t flags8(const uint32_t* __restrict__ mask, in
 // all zero when the row is non-finite) and stores them into qr.
 template <bool kVec>
 __device__ __forceinline__ void store_quantized8(int8_t* __restrict__ qr, int64_t c, int64_t cols,
-                                                 const float (&v)[8], uint32_t f, bool finite,
+                                                 const float (&v)[8], uint32_t f,
                                                  const Int8Quantizer& quantize) {
-  const uint2 o = quantize.pack8(v, finite ? f : 0xffu);
+  const uint2 o = quantize.pack8(v, quantize.finite() ? f : 0xffu);
   if (kVec && c + 8 <= cols) {
     *reinterpret_cast<uint2*>(qr + c) = o;
   } else {
@@ -272,15 +272,11 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
 #pragma unroll
       for (int j = 0; j < 8; ++j)
         if (!((f[it] >> j) & 1u)) acc.add(v[it][j]);
-    const float m = block_max(acc.result());
-    const bool finite = !isinf(m);
-    const float scale = finite ? scale_from_absmax(m) : NAN;
-    if (threadIdx.x == 0) scales[row] = scale;
-    const Int8Quantizer quantize(scale);
+    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
 #pragma unroll
     for (int it = 0; it < kIters; ++it) {
       const int64_t c = c0 + it * kStride;
-      if (c < cols) store_quantized8<kVec>(qr, c, cols, v[it], f[it], finite, quantize);
+      if (c < cols) store_quantized8<kVec>(qr, c, cols, v[it], f[it], quantize);
     }
   } else {
     for (int64_t c = c0; c < cols; c += kStride) {
@@ -291,15 +287,11 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
       for (int j = 0; j < 8; ++j)
         if (!((f >> j) & 1u)) acc.add(v[j]);
     }
-    const float m = block_max(acc.result());
-    const bool finite = !isinf(m);
-    const float scale = finite ? scale_from_absmax(m) : NAN;
-    if (threadIdx.x == 0) scales[row] = scale;
-    const Int8Quantizer quantize(scale);
+    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
     for (int64_t c = c0; c < cols; c += kStride) {
       float v[8];
       load8<D, kVec>(xr, c, cols, v);
-      store_quantized8<kVec>(qr, c, cols, v, flags8(mask, c), finite, quantize);
+      store_quantized8<kVec>(qr, c, cols, v, flags8(mask, c), quantize);
     }
   }
   Elem<D>* xo_row = xo + row * k_pad;
@@ -410,16 +402,12 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 #pragma unroll
     for (int j = 0; j < 8; ++j)
       if (!((flags[it] >> j) & 1u)) acc.add(v[it][j]);  // 0 past the end
-  const float m = block_max(acc.result());
-  const bool finite = !isinf(m);
-  const float scale = finite ? scale_from_absmax(m) : NAN;
-  if (threadIdx.x == 0) scales[row] = scale;
-  const Int8Quantizer quantize(scale);
+  const Int8Quantizer quantize = row_quantizer(acc, scales + row);
   int8_t* qr = xq + row * cols;
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
     const int64_t c = c0 + it * kStride;
-    if (c < cols) store_quantized8<true>(qr, c, cols, v[it], flags[it], finite, quantize);
+    if (c < cols) store_quantized8<true>(qr, c, cols, v[it], flags[it], quantize);
   }
   const Elem<D>* xr = x + row * cols;
   for (int i = threadIdx.x; i < padded; i += kSplitThreads)

@@ -39,9 +39,9 @@ struct Vec8 {
 };
 
 // Quantizes 8 values of a row (zeros when the row is non-finite) into q (8-aligned).
-__device__ __forceinline__ void store8(int8_t* q, const float (&v)[kVec], bool finite,
+__device__ __forceinline__ void store8(int8_t* q, const float (&v)[kVec],
                                        const Int8Quantizer& quantize) {
-  *reinterpret_cast<uint2*>(q) = quantize.pack8(v, finite ? 0u : 0xffu);
+  *reinterpret_cast<uint2*>(q) = quantize.pack8(v, quantize.finite() ? 0u : 0xffu);
 }
 
 // Rows of at most kIters * 8 * kThreads columns (16-byte loads) held in registers: x is read
@@ -77,11 +77,7 @@ per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
 #pragma unroll
       for (int j = 0; j < kVec; ++j) acc.add(v[j]);
     }
-    const float m = block_max(acc.result());
-    const bool finite = !isinf(m);
-    const float scale = finite ? scale_from_absmax(m) : NAN;
-    if (threadIdx.x == 0) scales[row] = scale;
-    const Int8Quantizer quantize(scale);
+    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
     int8_t* qr = q + row * cols;
 #pragma unroll
     for (int it = 0; it < kIters; ++it) {
@@ -89,7 +85,7 @@ per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
       if (c < cols) {
         float v[kVec];
         chunk(it, v);
-        store8(qr + c, v, finite, quantize);
+        store8(qr + c, v, quantize);
       }
     }
   };
@@ -145,21 +141,17 @@ per_token_kernel(const typename Element<D>::type* __restrict__ x, const float* _
     for (int64_t c = threadIdx.x; c < cols; c += blockDim.x)
       acc.add(Element<D>::load(xr[c]) * (smooth ? smooth[c] : 1.0f));
   }
-  const float m = block_max(acc.result());
-  const bool finite = !isinf(m);
-  const float scale = finite ? scale_from_absmax(m) : NAN;
-  if (threadIdx.x == 0) scales[row] = scale;
-  const Int8Quantizer quantize(scale);
+  const Int8Quantizer quantize = row_quantizer(acc, scales + row);
   if constexpr (kVectorized) {
     for (int64_t c = c0; c < cols; c += stride) {
       float v[kVec];
       Vec8<D>::load(xr + c, smooth ? smooth + c : nullptr, v);
-      store8(qr + c, v, finite, quantize);
+      store8(qr + c, v, quantize);
     }
   } else {
     for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
       float v = Element<D>::load(xr[c]) * (smooth ? smooth[c] : 1.0f);
-      qr[c] = finite ? static_cast<int8_t>(quantize(v)) : int8_t(0);
+      qr[c] = quantize.finite() ? static_cast<int8_t>(quantize(v)) : int8_t(0);
     }
   }
 }
