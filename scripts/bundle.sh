@@ -27,7 +27,14 @@ grep -q "quantize_weight_kernel" "$build/liboctet.so" ||
   { echo "error: liboctet was built without the CUDA backend (no CUDA toolkit?)" >&2; exit 2; }
 cp "$build/liboctet.so" "$out/lib/"
 mkdir -p "$out/tests/native"
-for t in $(cd "$build" && ctest -N | sed -n 's/^ *Test *#[0-9]*: //p'); do [[ -f "$build/$t" ]] && cp "$build/$t" "$out/tests/native/"; done
+# The ctest list as "<test> <binary> [VAR=value ...]" lines (a binary may run several times, with
+# a kernel forced by the environment): the bundle's runner replays exactly what ctest runs.
+(cd "$build" && ctest --show-only=json-v1) | python3 -c '
+import json, os, sys
+for t in json.load(sys.stdin)["tests"]:
+    env = [v for p in t.get("properties", []) if p["name"] == "ENVIRONMENT" for v in p["value"]]
+    print(t["name"], os.path.basename(t["command"][0]), *env)' >"$out/tests/native/tests.txt"
+while read -r _ bin _; do cp "$build/$bin" "$out/tests/native/"; done <"$out/tests/native/tests.txt"
 
 echo "== jars"
 mvn -B -q -ntp -Dstyle.color=never -Pjmh package -DskipTests
@@ -73,10 +80,11 @@ cat >"$out/bin/octet-native-test" <<'SH'
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 pass=0 fail=0 skip=0
-for t in "$here"/tests/native/test_*; do
-  set +e; "$t"; rc=$?; set -e
-  case $rc in 0) pass=$((pass + 1));; 77) skip=$((skip + 1));; *) fail=$((fail + 1)); echo "FAILED: $(basename "$t") (exit $rc)";; esac
-done
+while read -r name bin vars; do
+  echo "== $name${vars:+ ($vars)}"
+  set +e; env $vars "$here/tests/native/$bin" </dev/null; rc=$?; set -e
+  case $rc in 0) pass=$((pass + 1));; 77) skip=$((skip + 1));; *) fail=$((fail + 1)); echo "FAILED: $name (exit $rc)";; esac
+done <"$here/tests/native/tests.txt"
 echo "native: $pass passed, $fail failed, $skip skipped"
 [[ $fail -eq 0 ]]
 SH

@@ -88,6 +88,13 @@ int main() {
       llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), true, d, seed += 10);
       ++cases;
     }
+  // Past the fused prep's reach (rows on chip: M * K * 2 bytes over the SMs; the list as uint16,
+  // K <= 65535): the column pass and split kernels by default.
+  const int64_t big[][4] = {{4000, 64, 4096, 8}, {40, 24, 65544, 20}};
+  for (auto& s : big) {
+    llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), true, OCT_DTYPE_FP16, seed += 10);
+    ++cases;
+  }
   // Llama-2-7B shapes at the cost-target sizes (sampled check).
   for (int64_t m : {1, 16, 2048}) {
     llm_ref::run_case(ctx, stream, m, 4096, 4096, 8, true, OCT_DTYPE_FP16, seed += 10);

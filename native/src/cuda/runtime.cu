@@ -2,9 +2,11 @@
 #include <cuda_runtime.h>
 
 #include <cstring>
+#include <mutex>
 
 #include "backends.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 
 namespace octet::cuda {
 
@@ -16,6 +18,24 @@ int32_t device_count() {
     return 0;
   }
   return count;
+}
+
+const DeviceTraits& device_traits(int device) {
+  constexpr int kMaxDevices = 64;
+  static DeviceTraits table[kMaxDevices];
+  static std::once_flag once[kMaxDevices];
+  if (device < 0 || device >= kMaxDevices)
+    fail(OCT_STATUS_NOT_SUPPORTED, "CUDA device ordinal %d is beyond the %d supported", device,
+         kMaxDevices);
+  std::call_once(once[device], [device] {
+    int major = 0, minor = 0, sms = 0, smem = 0;
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&smem, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    table[device] = DeviceTraits{major * 10 + minor, sms, smem};
+  });
+  return table[device];
 }
 
 void device_info(int32_t device, oct_device_info_t& info) {

@@ -57,14 +57,17 @@ struct Int8Quantizer {
   }
 };
 
-// A row's quantizer from the block's running maxima (every thread of the block calls it:
-// block_max has barriers): scale = absmax / 127 (1 for an all-zero row), or NaN when the row
-// holds a NaN or Inf (finite() false). Thread 0 writes the scale to *scale_out.
-__device__ __forceinline__ Int8Quantizer row_quantizer(const AbsMax& acc, float* scale_out) {
-  const float m = block_max(acc.result());
+// A row's quantizer from its absmax m (+Inf when the row holds a NaN or Inf): scale = m / 127
+// (1 for an all-zero row), or NaN for a non-finite row (finite() false); `writer` stores the scale.
+__device__ __forceinline__ Int8Quantizer quantizer_for(float m, bool writer, float* scale_out) {
   const float scale = isinf(m) ? NAN : scale_from_absmax(m);
-  if (threadIdx.x == 0) *scale_out = scale;
+  if (writer) *scale_out = scale;
   return Int8Quantizer(scale);
+}
+
+// A row spread over the block (every thread calls it: block_max has barriers); thread 0 writes.
+__device__ __forceinline__ Int8Quantizer row_quantizer(const AbsMax& acc, float* scale_out) {
+  return quantizer_for(block_max(acc.result()), threadIdx.x == 0, scale_out);
 }
 
 }  // namespace octet::cuda

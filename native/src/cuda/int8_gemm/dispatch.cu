@@ -5,36 +5,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 
 #include "backends.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 #include "cuda/int8_gemm/gemm_s8.hpp"
 
 namespace octet::cuda {
 namespace {
-
-struct DeviceTraits {
-  int sm = 0;        // major * 10 + minor
-  int sm_count = 0;  // multiprocessors
-};
-
-const DeviceTraits& device_traits(int device) {
-  constexpr int kMaxDevices = 64;
-  static DeviceTraits table[kMaxDevices];
-  static std::once_flag once[kMaxDevices];
-  if (device < 0 || device >= kMaxDevices)
-    fail(OCT_STATUS_NOT_SUPPORTED, "CUDA device ordinal %d is beyond the %d supported", device,
-         kMaxDevices);
-  std::call_once(once[device], [device] {
-    int major = 0, minor = 0, sms = 0;
-    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    table[device] = DeviceTraits{major * 10 + minor, sms};
-  });
-  return table[device];
-}
 
 // The GEMV serves M <= this (at most kGemvMaxM); OCTET_GEMV_MAX_M overrides it, for tuning with
 // the benchmark (0 turns the GEMV off). Default 1: measured on an H100 (docs/perf-notes.md) the

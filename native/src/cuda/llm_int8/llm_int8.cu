@@ -4,11 +4,16 @@
 // At M = 1 the int8 GEMM is the decode GEMV, which computes the outlier part itself from xo, idx
 // and q (int8_gemm/gemv.cu): no wo, no outlier GEMM, no c (two launches at K <= 16384).
 //
-// Decode sizes (M <= 16, K <= 16384, aligned x):
+// Decode sizes (M = 1, or M * K <= 12 * 4096 and N <= 8192; M <= 16, K <= 16384, aligned x):
 //   1+2. small_prep_kernel: every block takes the column maxima of all M rows itself (no memset,
 //        no inter-block step) and compacts the outlier columns; blocks [0, M) quantize one row
 //        each over its non-outlier columns (outliers zeroed) and gather x[m, idx] into xo; block
 //        0 writes idx and count; the blocks after them gather q[n, idx] into wo
+// Otherwise, while the rows fit in shared memory (one block per SM, M * K * 2 bytes over all
+// SMs: M <= ~3500 at K = 4096 on an H100; K <= 65535, aligned x):
+//   0. memset: the grid barrier's counter and two flag words per 32 columns
+//   1+2. fused_prep_kernel (cooperative): x read once into shared memory; column flags, a grid
+//        barrier, then per block the outlier list, its rows quantized, xo and its share of wo
 // Otherwise:
 //   0. memset: the column pass's ticket and the per-column maxima (256 + 4K bytes)
 //   1. column_pass_kernel: max_m |x[m,j]| per column (each block reduces 64 rows x 256 columns,
@@ -34,13 +39,18 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <cstdint>
 #include <type_traits>
 
 #include "backends.hpp"
 #include "common/llm_int8.hpp"
 #include "common/numerics.hpp"
+#include "cuda/common/async_copy.cuh"
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 #include "cuda/common/mma.cuh"
 #include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
@@ -82,11 +92,14 @@ __device__ __forceinline__ void load8(const Elem<D>* __restrict__ xr, int64_t c0
 
 // ---- 1. per-column maxima, then (last block) the compaction of the outlier columns
 
-// Exclusive prefix sum of `v` over a block of 256 threads in the order of `tid`, the thread's
-// linear index (warp shuffles, one shared-memory step for the 8 warp totals); *total gets the
-// block's sum. Contains two __syncthreads().
-__device__ __forceinline__ int block_exclusive_scan_256(int v, int tid, int* total) {
-  __shared__ int warp_sums[8];
+// Exclusive prefix sum of `v` over a block of kThreads threads in the order of `tid`, the
+// thread's linear index (warp shuffles, one shared-memory step for the warp totals); *total gets
+// the block's sum. Contains two __syncthreads().
+template <int kThreads>
+__device__ __forceinline__ int block_exclusive_scan(int v, int tid, int* total) {
+  static_assert(kThreads % 32 == 0 && kThreads <= 1024, "whole warps");
+  constexpr int kWarps = kThreads / 32;
+  __shared__ int warp_sums[kWarps];
   const int lane = tid & 31, warp = tid >> 5;
   int incl = v;
 #pragma unroll
@@ -98,7 +111,7 @@ __device__ __forceinline__ int block_exclusive_scan_256(int v, int tid, int* tot
   __syncthreads();
   int before = 0, sum = 0;
 #pragma unroll
-  for (int w = 0; w < 8; ++w) {
+  for (int w = 0; w < kWarps; ++w) {
     before += w < warp ? warp_sums[w] : 0;
     sum += warp_sums[w];
   }
@@ -107,25 +120,20 @@ __device__ __forceinline__ int block_exclusive_scan_256(int v, int tid, int* tot
   return before + incl - v;
 }
 
-// One block's compaction of the flags colmax[j] > threshold over all K columns into idx, in
-// ascending order, and into the bit mask (one word per 32 columns). Per pass of 8192 columns
-// thread t owns the 32 columns of mask word t: its 32 loads in flight at once, its flags are
-// the word, and one block scan of the words' popcounts places its indices. `tid` is the
-// thread's index in the block of 256. Returns the count.
-__device__ int compact_outliers(const uint32_t* colmax_bits, int64_t cols, float threshold,
-                                int32_t* __restrict__ idx, uint32_t* __restrict__ mask, int tid) {
+// Compaction of per-word outlier flags into an ascending list: flags_of(w) returns word w's
+// flags (bit b: column 32 w + b), emit(i, column) receives the i-th outlier column. Per pass of
+// kThreads words thread t owns word t (its loads all in flight at once in flags_of), and one
+// block scan of the words' popcounts places its indices. `tid` is the thread's index in the
+// block of kThreads; two barriers per pass. Returns the count.
+template <int kThreads, class Flags, class Emit>
+__device__ int compact_words(int64_t words, int tid, Flags flags_of, Emit emit) {
   int running = 0;
-  for (int64_t base = 0; base < cols; base += 32 * 256) {
-    const int64_t c0 = base + int64_t(tid) * 32;
-    // __ldcg: the maxima were written by other blocks' atomics (in L2): bypass L1.
-    uint32_t flags = 0;
-#pragma unroll
-    for (int j = 0; j < 32; ++j)
-      if (c0 + j < cols && __uint_as_float(__ldcg(colmax_bits + c0 + j)) > threshold) flags |= 1u << j;
-    if (c0 < cols) mask[c0 / 32] = flags;
+  for (int64_t base = 0; base < words; base += kThreads) {
+    const int64_t w = base + tid;
+    const uint32_t flags = w < words ? flags_of(w) : 0u;
     int total = 0;
-    int at = running + block_exclusive_scan_256(__popc(flags), tid, &total);
-    for (uint32_t f = flags; f != 0; f &= f - 1) idx[at++] = static_cast<int32_t>(c0 + __ffs(f) - 1);
+    int at = running + block_exclusive_scan<kThreads>(__popc(flags), tid, &total);
+    for (uint32_t f = flags; f != 0; f &= f - 1) emit(at++, static_cast<int32_t>(w * 32 + __ffs(f) - 1));
     running += total;
   }
   return running;
@@ -192,7 +200,19 @@ column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, fl
   __syncthreads();
   if (!last) return;
   __threadfence();
-  const int count = compact_outliers(colmax_bits, cols, threshold, idx, mask, tid);
+  const int count = compact_words<kColThreadsX * kColThreadsY>(
+      (cols + 31) / 32, tid,
+      [&](int64_t w) {
+        // __ldcg: the maxima were written by other blocks' atomics (in L2): bypass L1.
+        uint32_t flags = 0;
+#pragma unroll
+        for (int j = 0; j < 32; ++j)
+          if (w * 32 + j < cols && __uint_as_float(__ldcg(colmax_bits + w * 32 + j)) > threshold)
+            flags |= 1u << j;
+        mask[w] = flags;
+        return flags;
+      },
+      [&](int i, int32_t col) { idx[i] = col; });
   if (tid == 0) {
     state[1] = count;
     if (outlier_count) *outlier_count = count;
@@ -309,6 +329,8 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
 // M = 1 take ~140 us).
 
 constexpr int64_t kSmallPrepMaxK = int64_t(8) * kSplitThreads * 8;  // 16384: kIters <= 8
+constexpr int64_t kSmallPrepPreferredElems = 12 * 4096;  // M * K; past it the fused kernel
+constexpr int64_t kSmallPrepPreferredN = 8192;           // and past this N
 constexpr int kSmallGatherRows = 16;  // 2 rows of q per warp: enough warps for K/2 outliers
 
 template <oct_dtype_t D, int kIters>
@@ -319,7 +341,6 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
                   const int8_t* __restrict__ q, int64_t n_rows, int8_t* __restrict__ wo,
                   int64_t k_pad, int32_t* __restrict__ outlier_count) {
   constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
-  static_assert(kSplitThreads == 256, "block_exclusive_scan_256");
   __shared__ int16_t s_idx[kSmallPrepMaxK];  // column indices < 16384
   const int64_t row = blockIdx.x;  // a row of x when < rows
   const bool row_block = row < rows;
@@ -371,7 +392,7 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
     int total = 0;
-    int at = count + block_exclusive_scan_256(__popc(flags[it]), threadIdx.x, &total);
+    int at = count + block_exclusive_scan<kSplitThreads>(__popc(flags[it]), threadIdx.x, &total);
     for (uint32_t f = flags[it]; f != 0; f &= f - 1)
       s_idx[at++] = static_cast<int16_t>(c0 + it * kStride + __ffs(f) - 1);
     count += total;
@@ -417,6 +438,215 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     if (threadIdx.x == 0) {
       state[1] = count;
       if (outlier_count) *outlier_count = count;
+    }
+  }
+}
+
+// ---- 1 + 2 in one cooperative kernel while the rows fit on chip (M <= ~27 x SMs at
+// K = 4096): x is read from memory once. Each block owns ceil(M / grid) consecutive rows and
+// copies them into shared memory (cp.async, all in flight at once). Phase 1: the rows' column
+// flags, two words per 32 columns ORed into the workspace: "some |x| > threshold" and "some
+// NaN" (colmax > threshold holds exactly when the first is set and the second is not). A grid
+// barrier. Phase 2: every block reads the flags and compacts the outlier list itself (the same
+// list everywhere); the outlier values of its rows into xo, then zeroed in shared memory; the
+// rows' maxima, scales and quantization; its share of q's rows into wo; block 0 writes idx and
+// the count. The launch is cooperative (every block resident at once); the block's threads
+// tile its rows (RowTiling) so that every phase keeps all warps busy whatever the number of rows.
+
+constexpr int kFusedThreads = 1024;
+constexpr int64_t kFusedMaxK = 65535;  // the list is uint16
+
+__device__ __forceinline__ unsigned ld_acquire_gpu(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+
+// Barrier over the grid of a cooperative launch; *counter is zero before the launch and each
+// call adds gridDim.x (pass target = gridDim.x times the call's ordinal). The fences order each
+// block's writes before its arrival and the other blocks' writes before its next reads.
+__device__ __forceinline__ void grid_barrier(unsigned* counter, unsigned target) {
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    __threadfence();
+    atomicAdd(counter, 1u);
+    while (ld_acquire_gpu(counter) < target) {
+    }
+    __threadfence();
+  }
+  __syncthreads();
+}
+
+// The 16-bit dtypes' bit tricks: |v| as bits orders like |v| (NaN above Inf); kInf is Inf's.
+template <oct_dtype_t D> struct Bits16;
+template <> struct Bits16<OCT_DTYPE_FP16> {
+  static constexpr uint32_t kInf = 0x7c00u;
+  // The bits of the largest fp16 <= t (t > 0): for an fp16 v, v > t exactly when bits(v) > it.
+  static __device__ __forceinline__ uint32_t below(float t) { return __half_as_ushort(__float2half_rd(t)); }
+  static __device__ __forceinline__ float value(uint32_t b) { return __half2float(__ushort_as_half(static_cast<unsigned short>(b))); }
+};
+template <> struct Bits16<OCT_DTYPE_BF16> {
+  static constexpr uint32_t kInf = 0x7f80u;
+  static __device__ __forceinline__ uint32_t below(float t) { return __bfloat16_as_ushort(__float2bfloat16_rd(t)); }
+  static __device__ __forceinline__ float value(uint32_t b) { return __uint_as_float(b << 16); }
+};
+
+// Dynamic shared memory of fused_prep_kernel: the rows, 2 flag words per 32 columns, a row
+// maximum and a scale per row, the outlier list.
+inline int64_t fused_prep_smem(int64_t rows_per_block, int64_t cols) {
+  return rows_per_block * cols * 2 + (cols + 31) / 32 * 8 + rows_per_block * 8 + cols * 2;
+}
+
+// A block's threads over its rows of `chunks` 8-column chunks: `span` threads per row (all of
+// the row's chunks when it has fewer than the block has threads), `at_once` rows side by side.
+// Thread tid takes chunks c0, c0 + span, ... of rows r0, r0 + at_once, ... (none if r0 >=
+// at_once). When span % 32 == 0 a warp's lanes always share the row.
+struct RowTiling {
+  int span, at_once, c0, r0;
+  __device__ explicit RowTiling(int chunks, int tid) {
+    span = min(chunks, kFusedThreads);
+    at_once = kFusedThreads / span;
+    c0 = tid % span;
+    r0 = tid / span;
+  }
+  __device__ __forceinline__ bool idle() const { return r0 >= at_once; }
+};
+
+template <oct_dtype_t D>
+__global__ void __launch_bounds__(kFusedThreads, 1)
+fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int rows_per_block,
+                  float threshold, int32_t* __restrict__ state, uint32_t* __restrict__ flags,
+                  int32_t* __restrict__ idx, int8_t* __restrict__ xq, float* __restrict__ scales,
+                  Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
+                  int8_t* __restrict__ wo, int64_t k_pad, bool gather_wo,
+                  int32_t* __restrict__ outlier_count) {
+  using T = Elem<D>;
+  using B = Bits16<D>;
+  extern __shared__ __align__(16) unsigned char smem[];
+  const int chunks = static_cast<int>(cols / 8);  // cols % 8 == 0, cols <= kFusedMaxK
+  const int words = static_cast<int>((cols + 31) / 32);
+  const int rpb = rows_per_block;
+  auto* s_x = reinterpret_cast<uint4*>(smem);                                            // [rpb][chunks]
+  auto* s_w = reinterpret_cast<uint32_t*>(smem + int64_t(rpb) * cols * 2);  // [2][words]
+  auto* s_rowmax = s_w + 2 * words;                                           // [rpb]
+  auto* s_scale = reinterpret_cast<float*>(s_rowmax + rpb);                   // [rpb]
+  auto* s_idx = reinterpret_cast<uint16_t*>(s_scale + rpb);                   // [cols]
+  T* s_xe = reinterpret_cast<T*>(s_x);
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int64_t r0 = int64_t(blockIdx.x) * rpb;
+  const int nr = static_cast<int>(max(int64_t(0), min(int64_t(rpb), rows - r0)));
+  const RowTiling tiling(chunks, tid);
+  const bool warp_rows = tiling.span % 32 == 0;
+  constexpr uint32_t kAbs2 = 0x7fff7fffu;
+
+  // Phase 1: the rows (contiguous in x) into shared memory; per column the max |x| over them
+  // as ordered 16-bit bits, two halves at a time, then its flags.
+  {
+    const auto* src = reinterpret_cast<const uint4*>(x + r0 * cols);
+    for (int i = tid; i < nr * chunks; i += kFusedThreads) cp_async16(s_x + i, src + i);
+  }
+  for (int w = tid; w < 2 * words; w += kFusedThreads) s_w[w] = 0;
+  for (int r = tid; r < nr; r += kFusedThreads) s_rowmax[r] = 0;
+  cp_async_wait_all();
+  __syncthreads();
+  const uint32_t thr_bits = B::below(threshold);
+  if (!tiling.idle()) {
+    for (int ch = tiling.c0; ch < chunks; ch += tiling.span) {
+      uint32_t m[4] = {0, 0, 0, 0};
+#pragma unroll 4
+      for (int r = tiling.r0; r < nr; r += tiling.at_once) {
+        const uint4 raw = s_x[r * chunks + ch];
+        m[0] = __vmaxu2(m[0], raw.x & kAbs2);
+        m[1] = __vmaxu2(m[1], raw.y & kAbs2);
+        m[2] = __vmaxu2(m[2], raw.z & kAbs2);
+        m[3] = __vmaxu2(m[3], raw.w & kAbs2);
+      }
+      uint32_t big = 0, nan = 0;  // big includes NaN: the NaN flag takes those columns out
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        const uint32_t b = (m[j / 2] >> (16 * (j % 2))) & 0xffffu;
+        big |= uint32_t(b > thr_bits) << j;
+        nan |= uint32_t(b > B::kInf) << j;
+      }
+      const int shift = (ch & 3) * 8;
+      if (big) atomicOr(&s_w[ch >> 2], big << shift);
+      if (nan) atomicOr(&s_w[words + (ch >> 2)], nan << shift);
+    }
+  }
+  __syncthreads();
+  for (int w = tid; w < 2 * words; w += kFusedThreads)
+    if (s_w[w] != 0) atomicOr(&flags[w], s_w[w]);
+  grid_barrier(reinterpret_cast<unsigned*>(state), gridDim.x);
+
+  // Phase 2: the outlier list (the same in every block); the rows' outlier values into xo, then
+  // zeroed in shared memory, so that the rows' maxima and quantization need no mask.
+  const int count = compact_words<kFusedThreads>(
+      words, tid, [&](int64_t w) { return __ldcg(flags + w) & ~__ldcg(flags + words + w); },
+      [&](int i, int32_t col) { s_idx[i] = static_cast<uint16_t>(col); });
+  __syncthreads();
+  const int padded = (count + kKStep - 1) / kKStep * kKStep;
+  if (blockIdx.x == 0) {
+    for (int i = tid; i < count; i += kFusedThreads) idx[i] = s_idx[i];
+    if (tid == 0) {
+      state[1] = count;
+      if (outlier_count) *outlier_count = count;
+    }
+  }
+  for (int e = tid; e < nr * padded; e += kFusedThreads) {
+    const int r = e / padded, i = e - r * padded;
+    const T v = i < count ? s_xe[r * cols + s_idx[i]] : Element<D>::store(0.0f);
+    xo[(r0 + r) * k_pad + i] = v;
+  }
+  __syncthreads();
+  for (int e = tid; e < nr * count; e += kFusedThreads) {
+    const int r = e / count;
+    s_xe[r * cols + s_idx[e - r * count]] = Element<D>::store(0.0f);
+  }
+  __syncthreads();
+  if (!tiling.idle()) {  // row maxima as ordered bits (a NaN or Inf: >= Inf's)
+#pragma unroll 2
+    for (int r = tiling.r0; r < nr; r += tiling.at_once) {
+      uint32_t m = 0;
+#pragma unroll 4
+      for (int ch = tiling.c0; ch < chunks; ch += tiling.span) {
+        const uint4 raw = s_x[r * chunks + ch];
+        m = __vmaxu2(m, __vmaxu2(__vmaxu2(raw.x & kAbs2, raw.y & kAbs2), __vmaxu2(raw.z & kAbs2, raw.w & kAbs2)));
+      }
+      m = max(m & 0xffffu, m >> 16);
+      if (warp_rows) m = __reduce_max_sync(0xffffffffu, m);
+      if ((!warp_rows || lane == 0) && m != 0) atomicMax(&s_rowmax[r], m);
+    }
+  }
+  __syncthreads();
+  for (int r = tid; r < nr; r += kFusedThreads) {
+    const uint32_t b = s_rowmax[r];
+    s_scale[r] = quantizer_for(b >= B::kInf ? INFINITY : B::value(b), true, scales + r0 + r).scale;
+  }
+  __syncthreads();
+  if (!tiling.idle()) {
+#pragma unroll 2
+    for (int r = tiling.r0; r < nr; r += tiling.at_once) {
+      const Int8Quantizer quantize(s_scale[r]);
+      int8_t* qr = xq + (r0 + r) * cols;
+#pragma unroll 4
+      for (int ch = tiling.c0; ch < chunks; ch += tiling.span) {
+        const uint4 raw = s_x[r * chunks + ch];
+        const T* e = reinterpret_cast<const T*>(&raw);
+        float v[8];
+#pragma unroll
+        for (int j = 0; j < 8; ++j) v[j] = Element<D>::load(e[j]);
+        store_quantized8<true>(qr, int64_t(ch) * 8, cols, v, 0u, quantize);  // outliers are 0
+      }
+    }
+  }
+  if (gather_wo && padded > 0) {  // q[n, idx] into wo: the block's share of the rows, a warp each
+    const int64_t per = (n_rows + gridDim.x - 1) / gridDim.x;
+    const int64_t n0 = int64_t(blockIdx.x) * per, n1 = min(n_rows, n0 + per);
+    for (int64_t n = n0 + warp; n < n1; n += kFusedThreads / 32) {
+      const int8_t* qr = q + n * cols;
+      int8_t* wr = wo + n * k_pad;
+#pragma unroll 4
+      for (int i = lane; i < padded; i += 32) wr[i] = i < count ? qr[s_idx[i]] : int8_t(0);
     }
   }
 }
@@ -557,6 +787,38 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
   }
 }
 
+// OCTET_LLM_INT8_PREP = split | fused forces steps 1 + 2 through the column pass and split
+// kernels, or the fused kernel wherever it can run (tests and benchmarks); unset: by size.
+enum class Prep { kAuto, kSplit, kFused };
+Prep prep_override() {
+  static const Prep v = [] {
+    const char* e = std::getenv("OCTET_LLM_INT8_PREP");
+    if (e != nullptr && std::strcmp(e, "split") == 0) return Prep::kSplit;
+    if (e != nullptr && std::strncmp(e, "fused", 5) == 0) return Prep::kFused;
+    return Prep::kAuto;
+  }();
+  return v;
+}
+
+// The most dynamic shared memory `Kernel` may use on `device`: the opt-in limit less its static
+// shared memory, granted to it on the first call per device. (No std::call_once: a CUDA error
+// thrown from inside it would not reach the caller on every C++ runtime.)
+template <auto Kernel>
+int64_t opt_in_smem(int device, int optin) {
+  static std::mutex mu;
+  static int64_t granted[64] = {};  // device_traits() bounds the ordinal; 0: not yet
+  std::lock_guard<std::mutex> lock(mu);
+  if (granted[device] == 0) {
+    cudaFuncAttributes a{};
+    OCT_CUDA_CHECK(cudaFuncGetAttributes(&a, Kernel));
+    const int64_t bytes = int64_t(optin) - int64_t(a.sharedSizeBytes);
+    OCT_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(bytes)));
+    granted[device] = bytes;
+  }
+  return granted[device];
+}
+
 template <oct_dtype_t D>
 void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8Layout& l,
             cudaStream_t s) {
@@ -587,7 +849,41 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   const bool computed = route == int8_gemm::SourceRoute::kComputed;
   const bool skip_if_none = route == int8_gemm::SourceRoute::kReadIfCount;
 
-  if (p.m <= 16 && vec && p.k <= kSmallPrepMaxK) {
+  const DeviceTraits& dev = device_traits(context.device);
+  const int64_t rows_per_block = (p.m + dev.sm_count - 1) / dev.sm_count;
+  const bool small_fits = p.m <= 16 && vec && p.k <= kSmallPrepMaxK;
+  // The fused kernel's fixed cost (dependent global round trips and a grid barrier, ~8 us on an
+  // H100) beats the small prep's repeated column maxima (in every one of its M + N / 16 blocks)
+  // once x holds more than ~12 rows of 4096 or N is large. H100, 8 outliers, end to end, small
+  // prep vs fused: (N, K) = (4096, 4096) M = 2..8 20.1-20.8 vs 24.2-24.3 us, M = 16 26.0 vs
+  // 24.0; (6144, 4096) M = 2..8 26.5-27.4 vs 27.5-27.7; (11008, 4096) M = 2..8 39.0-40.7 vs
+  // 37.0-37.2; (28672, 4096) 81.7-85.9 vs 70.0-70.8; (4096, 11008) M = 8 47.8 vs 38.0.
+  // At M = 1 the GEMV computes the outlier part: the small prep has no gather blocks (5.7 us).
+  const bool small_first =
+      small_fits && (computed || (p.m * p.k <= kSmallPrepPreferredElems && p.n <= kSmallPrepPreferredN));
+  const bool fused_fits =
+      vec && p.k <= kFusedMaxK && rows_per_block <= 65535 &&
+      fused_prep_smem(rows_per_block, p.k) <= opt_in_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
+  const Prep forced = prep_override();
+  if (forced == Prep::kAuto ? fused_fits && !small_first : forced == Prep::kFused && fused_fits) {
+    // 1 + 2 in one cooperative kernel, one block per SM: zero the barrier and the flag words
+    OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(256 + (p.k + 31) / 32 * 8), s));
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(static_cast<unsigned>(dev.sm_count));
+    cfg.blockDim = dim3(kFusedThreads);
+    cfg.dynamicSmemBytes = static_cast<size_t>(fused_prep_smem(rows_per_block, p.k));
+    cfg.stream = s;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeCooperative;
+    attr[0].val.cooperative = 1;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, fused_prep_kernel<D>, x, p.m, p.k,
+                                      static_cast<int>(rows_per_block), p.threshold, state, colmax,
+                                      idx, xq, scales, xo, p.q, p.n, wo, l.k_pad, !computed,
+                                      p.outlier_count));
+    OCT_CUDA_CHECK_LAUNCH("fused_prep_kernel");
+  } else if (small_fits && forced != Prep::kSplit) {
     // 1 + 2 in one kernel (no memset): M row blocks and the wo gather blocks
     const int64_t gather_blocks = computed ? 0 : (p.n + kSmallGatherRows - 1) / kSmallGatherRows;
     const unsigned grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32

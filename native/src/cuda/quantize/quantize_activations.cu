@@ -12,6 +12,7 @@
 #include "backends.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 #include "cuda/common/pdl.cuh"
 #include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
@@ -235,10 +236,8 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
         auto persistent = [&](auto tag) {
           constexpr auto kernel = decltype(tag)::value;
           constexpr int threads = decltype(tag)::threads;
-          int sms = 0, device = 0;
-          OCT_CUDA_CHECK(cudaGetDevice(&device));
-          OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-          const int64_t fit = int64_t(blocks_per_sm<kernel>(threads)) * sms;
+          const int64_t fit =
+              int64_t(blocks_per_sm<kernel>(threads)) * device_traits(x.context->device).sm_count;
           const unsigned grid = static_cast<unsigned>(std::min<int64_t>(rows, fit));
           kernel<<<grid, threads, 0, s>>>(xp, smooth, q, sc, rows, cols);
         };

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "cuda/common/async_copy.cuh"
 #include "cuda/common/check.cuh"
 #include "cuda/w8a16/w8a16.cuh"
 
@@ -20,21 +21,6 @@ namespace {
 
 constexpr int kStages = 4;
 constexpr int kRowBytesA = kChunk * 2 + 16;  // one x row of a tile: 64 halves + 16 bytes pad
-
-__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
-  const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(s), "l"(gmem),
-               "r"(valid ? 16 : 0));
-}
-__device__ __forceinline__ void cp_async4(void* smem, const void* gmem, bool valid) {
-  const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(s), "l"(gmem),
-               "r"(valid ? 4 : 0));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;"); }
-template <int N> __device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;" ::"n"(N));
-}
 
 __device__ __forceinline__ void lds128(uint32_t* r, const unsigned char* p) {
   const uint4 v = *reinterpret_cast<const uint4*>(p);
