@@ -34,6 +34,17 @@ inline int failures = 0;
     }                                                                        \
   } while (0)
 
+// The exit code of a test part that cannot run here; ctest reports it as skipped.
+inline constexpr int kSkipped = 77;
+
+// Whether a CUDA device is usable; if not, prints "<name>: skipped: no CUDA device".
+inline bool cuda_device_present(const char* name) {
+  int32_t devices = 0;
+  OCT(oct_cuda_device_count(&devices));
+  if (devices == 0) std::printf("%s: skipped: no CUDA device\n", name);
+  return devices > 0;
+}
+
 inline int finish(const char* name) {
   if (harness::failures) {
     std::fprintf(stderr, "%s: %d check(s) failed\n", name, harness::failures);

@@ -144,12 +144,7 @@ void run_shape(int64_t m, int64_t n, int64_t k, uint64_t seed,
 }  // namespace
 
 int main() {
-  int32_t devices = 0;
-  OCT(oct_cuda_device_count(&devices));
-  if (devices == 0) {
-    std::printf("test_gemm_s8_cuda: skipped: no CUDA device\n");
-    return 77;
-  }
+  if (!harness::cuda_device_present("test_gemm_s8_cuda")) return harness::kSkipped;
   oct_device_info_t info;
   OCT(oct_cuda_device_info(0, &info));
   int32_t cutlass = 0;

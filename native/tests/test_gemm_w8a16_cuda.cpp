@@ -32,12 +32,7 @@ int run_and_check(oct_context_t gpu, int64_t m, int64_t n, int64_t k, Combo c, u
 }  // namespace
 
 int main() {
-  int32_t devices = 0;
-  OCT(oct_cuda_device_count(&devices));
-  if (devices == 0) {
-    std::printf("test_gemm_w8a16_cuda: skipped: no CUDA device\n");
-    return 77;
-  }
+  if (!harness::cuda_device_present("test_gemm_w8a16_cuda")) return harness::kSkipped;
   oct_context_t gpu = nullptr;
   OCT(oct_context_create(OCT_BACKEND_CUDA, 0, &gpu));
   uint64_t seed = 9000;

@@ -53,12 +53,7 @@ void graph_case(oct_context_t ctx, oct_stream_t stream, int64_t m, int64_t n, in
 }  // namespace
 
 int main() {
-  int32_t devices = 0;
-  OCT(oct_cuda_device_count(&devices));
-  if (devices == 0) {
-    std::printf("test_llm_int8_cuda: skipped: no CUDA device\n");
-    return 77;
-  }
+  if (!harness::cuda_device_present("test_llm_int8_cuda")) return harness::kSkipped;
   oct_device_info_t info;
   OCT(oct_cuda_device_info(0, &info));
   int32_t cutlass = 0;

@@ -115,12 +115,7 @@ Input tie_rows(oct_dtype_t d, int64_t rows, int64_t cols, uint64_t seed) {
 }  // namespace
 
 int main() {
-  int32_t n = 0;
-  OCT(oct_cuda_device_count(&n));
-  if (n == 0) {
-    std::printf("test_quantize_activations_cuda: skipped: no CUDA device\n");
-    return 77;
-  }
+  if (!harness::cuda_device_present("test_quantize_activations_cuda")) return harness::kSkipped;
   oct_context_t cpu = nullptr, gpu = nullptr;
   OCT(oct_context_create(OCT_BACKEND_CPU, 0, &cpu));
   OCT(oct_context_create(OCT_BACKEND_CUDA, 0, &gpu));

@@ -62,12 +62,7 @@ void run_case(oct_context_t cpu, oct_context_t gpu, oct_dtype_t wdtype, oct_dtyp
 }  // namespace
 
 int main() {
-  int32_t n = 0;
-  OCT(oct_cuda_device_count(&n));
-  if (n == 0) {
-    std::printf("test_quantize_weight_cuda: skipped: no CUDA device\n");
-    return 77;
-  }
+  if (!harness::cuda_device_present("test_quantize_weight_cuda")) return harness::kSkipped;
   oct_context_t cpu = nullptr, gpu = nullptr;
   OCT(oct_context_create(OCT_BACKEND_CPU, 0, &cpu));
   OCT(oct_context_create(OCT_BACKEND_CUDA, 0, &gpu));

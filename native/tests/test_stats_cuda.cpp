@@ -113,12 +113,7 @@ void run_case(oct_context_t cpu, oct_context_t gpu, oct_stream_t stream, oct_dty
 }  // namespace
 
 int main() {
-  int32_t count = 0;
-  OCT(oct_cuda_device_count(&count));
-  if (count == 0) {
-    std::printf("test_stats_cuda: skipped: no CUDA device\n");
-    return 77;
-  }
+  if (!harness::cuda_device_present("test_stats_cuda")) return harness::kSkipped;
   oct_context_t cpu = nullptr, gpu = nullptr;
   oct_stream_t stream = nullptr;
   OCT(oct_context_create(OCT_BACKEND_CPU, 0, &cpu));
