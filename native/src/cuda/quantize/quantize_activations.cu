@@ -7,6 +7,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <type_traits>
 
 #include "backends.hpp"
@@ -192,15 +193,19 @@ __global__ void finalize_scale_kernel(float* scale) {
   *scale = isinf(m) ? NAN : scale_from_absmax(m);
 }
 
-// Blocks of `Kernel` resident per SM at `threads` per block (queried once per kernel).
+// Blocks of `Kernel` resident per SM at `threads` per block on `device` (the current device;
+// queried once per kernel and device: GPUs of different models may share a process). `device`
+// must have passed device_traits(), which bounds the ordinal.
 template <auto Kernel>
-int blocks_per_sm(int threads) {
-  static const int n = [threads] {
-    int v = 0;
+int blocks_per_sm(int device, int threads) {
+  static std::atomic<int> cached[64] = {};  // 0: not yet queried
+  int v = cached[device].load(std::memory_order_relaxed);
+  if (v == 0) {
     OCT_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&v, Kernel, threads, 0));
-    return std::max(v, 1);
-  }();
-  return n;
+    v = std::max(v, 1);
+    cached[device].store(v, std::memory_order_relaxed);  // the same value from any thread
+  }
+  return v;
 }
 
 template <auto Kernel, int kThreads>
@@ -236,8 +241,9 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
         auto persistent = [&](auto tag) {
           constexpr auto kernel = decltype(tag)::value;
           constexpr int threads = decltype(tag)::threads;
-          const int64_t fit =
-              int64_t(blocks_per_sm<kernel>(threads)) * device_traits(x.context->device).sm_count;
+          const int device = x.context->device;
+          const int sm_count = device_traits(device).sm_count;  // checks the ordinal first
+          const int64_t fit = int64_t(blocks_per_sm<kernel>(device, threads)) * sm_count;
           const unsigned grid = static_cast<unsigned>(std::min<int64_t>(rows, fit));
           kernel<<<grid, threads, 0, s>>>(xp, smooth, q, sc, rows, cols);
         };
