@@ -83,6 +83,17 @@ int main() {
       llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), true, d, seed += 10);
       ++cases;
     }
+  // The one-kernel decode prep that computes the outlier part (M * K <= 12 * 4096) at its row
+  // widths 4, 8 and 16 and at the largest x it takes: a partial last 32-column group of c
+  // (N = 77, 520), one and many 128-outlier steps, and N past what one wave of blocks covers
+  // (the blocks loop over N).
+  const int64_t decode[][4] = {{4, 77, 4096, 300}, {8, 520, 4096, 8}, {12, 77, 4096, 2048},
+                               {16, 520, 3072, 8}, {16, 264, 3072, 1536}, {2, 12000, 2048, 200}};
+  for (auto& s : decode)
+    for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+      llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), d == OCT_DTYPE_FP16, d, seed += 10);
+      ++cases;
+    }
   // Past the fused prep's reach (rows on chip: M * K * 2 bytes over the SMs; the list as uint16,
   // K <= 65535): the column pass and split kernels by default.
   const int64_t big[][4] = {{4000, 64, 4096, 8}, {40, 24, 65544, 20}};

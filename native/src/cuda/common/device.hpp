@@ -1,6 +1,14 @@
 // Per-device facts the launchers need, queried once per device and cached (thread-safe).
 #pragma once
 
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <atomic>
+#include <type_traits>
+
+#include "cuda/common/check.cuh"
+
 namespace octet::cuda {
 
 struct DeviceTraits {
@@ -11,5 +19,24 @@ struct DeviceTraits {
 
 // Throws NOT_SUPPORTED for an ordinal beyond the table (64 devices).
 const DeviceTraits& device_traits(int device);
+
+// A kernel as a type, for passing it to generic launch code as a compile-time constant.
+template <auto Kernel>
+using KernelTag = std::integral_constant<decltype(Kernel), Kernel>;
+
+// Blocks of `Kernel` (no dynamic shared memory) resident per SM at `threads` per block on
+// `device`, which must be the current device and have passed device_traits() (that bounds the
+// ordinal). Queried once per kernel and device: GPUs of different models may share a process.
+template <auto Kernel>
+int blocks_per_sm(int device, int threads) {
+  static std::atomic<int> cached[64] = {};  // 0: not yet queried
+  int v = cached[device].load(std::memory_order_relaxed);
+  if (v == 0) {
+    OCT_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&v, Kernel, threads, 0));
+    v = std::max(v, 1);
+    cached[device].store(v, std::memory_order_relaxed);  // the same value from any thread
+  }
+  return v;
+}
 
 }  // namespace octet::cuda

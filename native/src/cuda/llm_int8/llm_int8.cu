@@ -4,11 +4,12 @@
 // At M = 1 the int8 GEMM is the decode GEMV, which computes the outlier part itself from xo, idx
 // and q (int8_gemm/gemv.cu): no wo, no outlier GEMM, no c (two launches at K <= 16384).
 //
-// Decode sizes (M = 1, or M * K <= 12 * 4096 and N <= 8192; M <= 16, K <= 16384, aligned x):
-//   1+2. small_prep_kernel: every block takes the column maxima of all M rows itself (no memset,
-//        no inter-block step) and compacts the outlier columns; blocks [0, M) quantize one row
-//        each over its non-outlier columns (outliers zeroed) and gather x[m, idx] into xo; block
-//        0 writes idx and count; the blocks after them gather q[n, idx] into wo
+// Decode sizes (M = 1, or M * K <= 12 * 4096 with M <= 8 or N <= 8192; aligned x):
+//   1+2+3. small_prep_kernel: every block takes the column maxima of all M rows itself (no
+//        memset, no inter-block step) and compacts the outlier columns; blocks [0, M) quantize
+//        one row each over its non-outlier columns (outliers zeroed) and gather x[m, idx] into
+//        xo; block 0 writes idx and count; the blocks after them (none at M = 1) compute the
+//        outlier part c directly from x, q and the list: no wo, no outlier GEMM kernel
 // Otherwise, while the rows fit in shared memory (one block per SM, M * K * 2 bytes over all
 // SMs: M <= ~3500 at K = 4096 on an H100; K <= 65535, aligned x):
 //   0. memset: the grid barrier's counter and two flag words per 32 columns
@@ -23,7 +24,7 @@
 //   2. split_kernel: blocks [0, M) quantize one row each over its non-outlier columns (the mask;
 //      the row held in registers up to 16K columns) and gather x[m, idx] into xo (zero-padded
 //      to the K step); the blocks after them gather q[n, idx] into wo, one warp per row of q
-// Then:
+// Then (the last two paths):
 //   3. outlier_gemm_kernel: c = (xo . wo^T) * w_scale on mma.sync m16n8k16 (fp16/bf16 in, fp32
 //      accumulation; q enters as an exact fp16/bf16 integer), the K loop bound read from the
 //      device (ceil(count / 32) steps, so its cost follows the number of outliers), rounded to
@@ -319,29 +320,51 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
     xo_row[i] = i < count ? xr[idx[i]] : Element<D>::store(0.0f);
 }
 
-// ---- 1 + 2 at decode sizes (M <= 16): one kernel, no memset, no inter-block step. Every block
-// takes the maxima of all M rows over all columns itself (M * K * 2 bytes from L2: 128 KB at
-// M = 16, K = 4096) and compacts the outlier columns into shared memory, so every block knows
+// ---- 1 + 2 + 3 at decode sizes (M <= 16): one kernel, no memset, no inter-block step. Every
+// block takes the maxima of all M rows over all columns itself (M * K * 2 bytes from L2: 128 KB
+// at M = 16, K = 4096) and compacts the outlier columns into shared memory, so every block knows
 // them. Blocks [0, M) then quantize their row (held in registers) and gather x[row, idx] into
-// xo; block 0 also writes idx and count. The blocks after them gather q[n, idx] into wo, 16
-// rows of q each (a warp per row; fewer, larger blocks would repeat less of the column maxima
-// but serialise the gather when the outliers are many: 64 rows per block made K/2 outliers at
-// M = 1 take ~140 us).
+// xo; block 0 also writes idx and count. The blocks after them compute the outlier part itself,
+// c[m, n] = round((sum_i x[m, idx_i] q[n, idx_i]) w_scale[n]) for all M rows: eight threads
+// per column n, 32 columns per block and step, at most two such blocks per SM (every block repeats
+// the column maxima, so their number is capped; they loop over N). Per step of 128 outliers
+// x[:, idx] is staged in shared memory and each thread gathers its 16 bytes of q, all loads in
+// flight and the next step's issued before this step's FMAs; a thread sums its outliers (every
+// eighth) in fp32 in ascending order, a fixed butterfly adds the eight shares (products exact,
+// any order within the tests' tolerance). No wo and no outlier GEMM launch; at M = 1 (the GEMV
+// computes the outlier part) no such block. docs/perf-notes-llm-int8.md (fifth session) has the
+// variants measured on the way (one thread per column on N / 256 blocks serialised K/2 outliers
+// on 16 SMs: 7x slower).
 
 constexpr int64_t kSmallPrepMaxK = int64_t(8) * kSplitThreads * 8;  // 16384: kIters <= 8
-constexpr int64_t kSmallPrepPreferredElems = 12 * 4096;  // M * K; past it the fused kernel
-constexpr int64_t kSmallPrepPreferredN = 8192;           // and past this N
-constexpr int kSmallGatherRows = 16;  // 2 rows of q per warp: enough warps for K/2 outliers
+constexpr int kSmallMaxRows = 16;
+constexpr int kSmallSplit = 8;                        // threads per column n of c
+constexpr int kSmallCols = kSplitThreads / kSmallSplit;  // columns per block and step: 32
+constexpr int kSmallPer = 16;                         // outliers per thread and step
+constexpr int kSmallChunk = kSmallSplit * kSmallPer;  // outliers per step: 128
+static_assert(4 * kSmallChunk % kSplitThreads == 0, "the x staging: whole rounds of the block");
+// The small prep comes first while x holds at most kSmallPrepMaxElems values (M * K), and past
+// M = 8 only up to N = kSmallPrepWideN; beyond, the fused kernel's single read of x and the
+// outlier GEMM win, by the most with many outliers (H100, end to end, fused path vs this one:
+// (4096, 11008) M = 8 K/2 outliers 178 vs 199 us, (11008, 4096) M = 12 123 vs 136 us;
+// docs/perf-notes-llm-int8.md, fifth session).
+constexpr int64_t kSmallPrepMaxElems = 12 * 4096;
+constexpr int64_t kSmallPrepWideN = 8192;
 
-template <oct_dtype_t D, int kIters>
+template <oct_dtype_t D, int kIters, int kRows>
 __global__ void __launch_bounds__(kSplitThreads)
 small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
                   int32_t* __restrict__ state, int32_t* __restrict__ idx,
                   int8_t* __restrict__ xq, float* __restrict__ scales, Elem<D>* __restrict__ xo,
-                  const int8_t* __restrict__ q, int64_t n_rows, int8_t* __restrict__ wo,
-                  int64_t k_pad, int32_t* __restrict__ outlier_count) {
+                  const int8_t* __restrict__ q, int64_t n_rows, const float* __restrict__ w_scale,
+                  Elem<D>* __restrict__ c, bool skip_if_none, int64_t k_pad,
+                  int32_t* __restrict__ outlier_count) {
   constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
   __shared__ int16_t s_idx[kSmallPrepMaxK];  // column indices < 16384
+  // c blocks: x[:, idx] of one step, outlier-major (a thread reads four rows in one 16-byte
+  // load; rows padded so that the eight outliers a warp reads at once fall in distinct banks)
+  constexpr int kXoStride = kRows == 4 ? 12 : kRows + 4;
+  __shared__ __align__(16) float s_xo[kSmallChunk][kXoStride];
   const int64_t row = blockIdx.x;  // a row of x when < rows
   const bool row_block = row < rows;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
@@ -398,14 +421,75 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     count += total;
   }
   __syncthreads();  // s_idx complete
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
-  if (!row_block) {  // gather q[n, idx] into wo
-    const int64_t n0 = (row - rows) * kSmallGatherRows;
-    for (int64_t n = n0 + warp; n < min(n_rows, n0 + kSmallGatherRows); n += kSplitThreads / 32) {
-      const int8_t* qr = q + n * cols;
-#pragma unroll 4
-      for (int i = lane; i < padded; i += 32) wo[n * k_pad + i] = i < count ? qr[s_idx[i]] : int8_t(0);
+  if (!row_block) {  // c[:, n] (count and row_block are uniform in the block)
+    if (count == 0 && skip_if_none) return;  // the int8 GEMM will not read c
+    const int share = threadIdx.x % kSmallSplit;  // this thread's outliers: share, share + 8, ...
+    constexpr int kStage = kRows * kSmallChunk / kSplitThreads;  // x values staged per thread
+    for (int64_t nb = (row - rows) * kSmallCols; nb < n_rows;
+         nb += int64_t(gridDim.x - rows) * kSmallCols) {
+      const int64_t n = nb + threadIdx.x / kSmallSplit;
+      const bool n_ok = n < n_rows;
+      const int8_t* qr = q + (n_ok ? n : 0) * cols;
+      // One step's loads, all in flight at once: the thread's bytes of q and its share of
+      // x[:, idx] for the staging (zero past the list).
+      int8_t qv[kSmallPer];
+      float xv[kStage];
+      auto load_step = [&](int i0) {
+        const int len = min(kSmallChunk, count - i0);
+#pragma unroll
+        for (int u = 0; u < kSmallPer; ++u) {
+          const int j = share + kSmallSplit * u;
+          qv[u] = n_ok && j < len ? qr[s_idx[i0 + j]] : int8_t(0);
+        }
+#pragma unroll
+        for (int st = 0; st < kStage; ++st) {
+          const int e = threadIdx.x + st * kSplitThreads, m = e / kSmallChunk, j = e % kSmallChunk;
+          xv[st] = m < rows && j < len ? Element<D>::load(x[m * cols + s_idx[i0 + j]]) : 0.0f;
+        }
+      };
+      float acc[kRows];
+#pragma unroll
+      for (int m = 0; m < kRows; ++m) acc[m] = 0.0f;
+      if (count > 0) load_step(0);
+      for (int i0 = 0; i0 < count; i0 += kSmallChunk) {
+        __syncthreads();  // the previous step's s_xo reads are done
+#pragma unroll
+        for (int st = 0; st < kStage; ++st) {
+          const int e = threadIdx.x + st * kSplitThreads;
+          s_xo[e % kSmallChunk][e / kSmallChunk] = xv[st];
+        }
+        __syncthreads();  // s_xo complete
+        int8_t qc[kSmallPer];
+#pragma unroll
+        for (int u = 0; u < kSmallPer; ++u) qc[u] = qv[u];
+        if (i0 + kSmallChunk < count) load_step(i0 + kSmallChunk);  // in flight during the FMAs
+#pragma unroll
+        for (int u = 0; u < kSmallPer; ++u) {
+          const float qf = float(qc[u]);
+#pragma unroll
+          for (int m4 = 0; m4 < kRows; m4 += 4) {
+            const float4 xs = *reinterpret_cast<const float4*>(&s_xo[share + kSmallSplit * u][m4]);
+            acc[m4] = fmaf(xs.x, qf, acc[m4]);
+            acc[m4 + 1] = fmaf(xs.y, qf, acc[m4 + 1]);
+            acc[m4 + 2] = fmaf(xs.z, qf, acc[m4 + 2]);
+            acc[m4 + 3] = fmaf(xs.w, qf, acc[m4 + 3]);
+          }
+        }
+      }
+      // the eight shares, added in a fixed butterfly (all eight lanes end with the same sum)
+#pragma unroll
+      for (int m = 0; m < kRows; ++m) {
+        acc[m] += __shfl_xor_sync(0xffffffffu, acc[m], 1);
+        acc[m] += __shfl_xor_sync(0xffffffffu, acc[m], 2);
+        acc[m] += __shfl_xor_sync(0xffffffffu, acc[m], 4);
+      }
+      if (n_ok) {
+        const float ws = w_scale[n];
+#pragma unroll
+        for (int m = 0; m < kRows; ++m)
+          if (m < rows && m % kSmallSplit == share) c[m * n_rows + n] = Element<D>::store(acc[m] * ws);
+      }
     }
     return;
   }
@@ -851,16 +935,12 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
 
   const DeviceTraits& dev = device_traits(context.device);
   const int64_t rows_per_block = (p.m + dev.sm_count - 1) / dev.sm_count;
-  const bool small_fits = p.m <= 16 && vec && p.k <= kSmallPrepMaxK;
-  // The fused kernel's fixed cost (dependent global round trips and a grid barrier, ~8 us on an
-  // H100) beats the small prep's repeated column maxima (in every one of its M + N / 16 blocks)
-  // once x holds more than ~12 rows of 4096 or N is large. H100, 8 outliers, end to end, small
-  // prep vs fused: (N, K) = (4096, 4096) M = 2..8 20.1-20.8 vs 24.2-24.3 us, M = 16 26.0 vs
-  // 24.0; (6144, 4096) M = 2..8 26.5-27.4 vs 27.5-27.7; (11008, 4096) M = 2..8 39.0-40.7 vs
-  // 37.0-37.2; (28672, 4096) 81.7-85.9 vs 70.0-70.8; (4096, 11008) M = 8 47.8 vs 38.0.
-  // At M = 1 the GEMV computes the outlier part: the small prep has no gather blocks (5.7 us).
+  const bool small_fits = p.m <= kSmallMaxRows && vec && p.k <= kSmallPrepMaxK;
+  // At decode sizes the small prep (which also computes c) comes first while x is small: one
+  // launch where the fused path takes a memset, the prep and the outlier GEMM.
   const bool small_first =
-      small_fits && (computed || (p.m * p.k <= kSmallPrepPreferredElems && p.n <= kSmallPrepPreferredN));
+      small_fits && (computed || (p.m * p.k <= kSmallPrepMaxElems &&
+                                  (p.m <= 8 || p.n <= kSmallPrepWideN)));
   const bool fused_fits =
       vec && p.k <= kFusedMaxK && rows_per_block <= 65535 &&
       fused_prep_smem(rows_per_block, p.k) <= opt_in_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
@@ -884,21 +964,40 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
                                       p.outlier_count));
     OCT_CUDA_CHECK_LAUNCH("fused_prep_kernel");
   } else if (small_fits && forced != Prep::kSplit) {
-    // 1 + 2 in one kernel (no memset): M row blocks and the wo gather blocks
-    const int64_t gather_blocks = computed ? 0 : (p.n + kSmallGatherRows - 1) / kSmallGatherRows;
-    const unsigned grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
+    // 1 + 2 + 3 in one kernel (no memset): M row blocks and the blocks computing c
+    // c blocks: 32 columns of c per step, no more than fit beside the row blocks in one wave
+    // (each repeats the column maxima; a second wave would repeat them again)
     const int64_t chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
-    auto prep = [&](auto kernel) {
+    auto prep = [&](auto tag) {
+      constexpr auto kernel = decltype(tag)::value;
+      const int64_t resident =
+          int64_t(blocks_per_sm<kernel>(context.device, kSplitThreads)) * dev.sm_count;
+      const int64_t c_blocks =
+          computed ? 0
+                   : std::min<int64_t>((p.n + kSmallCols - 1) / kSmallCols,
+                                       std::max<int64_t>(resident - p.m, 1));
+      const unsigned grid = static_cast<unsigned>(p.m + c_blocks);
       kernel<<<grid, kSplitThreads, 0, s>>>(x, p.m, p.k, p.threshold, state, idx, xq, scales, xo,
-                                            p.q, p.n, wo, l.k_pad, p.outlier_count);
+                                            p.q, p.n, p.w_scale, c, skip_if_none, l.k_pad,
+                                            p.outlier_count);
     };
-    if (chunks <= 2)
-      prep(small_prep_kernel<D, 2>);
-    else if (chunks <= 4)
-      prep(small_prep_kernel<D, 4>);
+    auto by_iters = [&](auto rows_tag) {
+      constexpr int R = decltype(rows_tag)::value;
+      if (chunks <= 2)
+        prep(KernelTag<small_prep_kernel<D, 2, R>>{});
+      else if (chunks <= 4)
+        prep(KernelTag<small_prep_kernel<D, 4, R>>{});
+      else
+        prep(KernelTag<small_prep_kernel<D, 8, R>>{});
+    };
+    if (p.m <= 4)
+      by_iters(std::integral_constant<int, 4>{});
+    else if (p.m <= 8)
+      by_iters(std::integral_constant<int, 8>{});
     else
-      prep(small_prep_kernel<D, 8>);
+      by_iters(std::integral_constant<int, kSmallMaxRows>{});
     OCT_CUDA_CHECK_LAUNCH("small_prep_kernel");
+    return gemm_s8(context, g, s);  // c is complete (or not needed)
   } else {
     // 0 + 1: column maxima, the outlier list and mask
     OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(l.zero_bytes), s));

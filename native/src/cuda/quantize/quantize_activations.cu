@@ -7,7 +7,6 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <atomic>
 #include <type_traits>
 
 #include "backends.hpp"
@@ -191,21 +190,6 @@ __global__ void per_tensor_kernel(const typename Element<D>::type* __restrict__ 
 __global__ void finalize_scale_kernel(float* scale) {
   const float m = *scale;  // the absmax, until now
   *scale = isinf(m) ? NAN : scale_from_absmax(m);
-}
-
-// Blocks of `Kernel` resident per SM at `threads` per block on `device` (the current device;
-// queried once per kernel and device: GPUs of different models may share a process). `device`
-// must have passed device_traits(), which bounds the ordinal.
-template <auto Kernel>
-int blocks_per_sm(int device, int threads) {
-  static std::atomic<int> cached[64] = {};  // 0: not yet queried
-  int v = cached[device].load(std::memory_order_relaxed);
-  if (v == 0) {
-    OCT_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&v, Kernel, threads, 0));
-    v = std::max(v, 1);
-    cached[device].store(v, std::memory_order_relaxed);  // the same value from any thread
-  }
-  return v;
 }
 
 template <auto Kernel, int kThreads>
