@@ -40,10 +40,11 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <cstdint>
 #include <type_traits>
 
 #include "backends.hpp"
@@ -515,10 +516,15 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     if (c < cols) store_quantized8<true>(qr, c, cols, v[it], flags[it], quantize);
   }
   const Elem<D>* xr = x + row * cols;
-  for (int i = threadIdx.x; i < padded; i += kSplitThreads)
-    xo[row * k_pad + i] = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
+  // xo and idx feed the decode GEMV, which computes the outlier part when there are no c blocks
+  // (M = 1); with c blocks nothing reads them.
+  const bool for_gemv = gridDim.x == rows;
+  if (for_gemv)
+    for (int i = threadIdx.x; i < padded; i += kSplitThreads)
+      xo[row * k_pad + i] = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
   if (row == 0) {
-    for (int i = threadIdx.x; i < count; i += kSplitThreads) idx[i] = s_idx[i];
+    if (for_gemv)
+      for (int i = threadIdx.x; i < count; i += kSplitThreads) idx[i] = s_idx[i];
     if (threadIdx.x == 0) {
       state[1] = count;
       if (outlier_count) *outlier_count = count;
@@ -885,22 +891,24 @@ Prep prep_override() {
 }
 
 // The most dynamic shared memory `Kernel` may use on `device`: the opt-in limit less its static
-// shared memory, granted to it on the first call per device. (No std::call_once: a CUDA error
-// thrown from inside it would not reach the caller on every C++ runtime.)
+// shared memory, granted to it on the first call per device (under a lock; later calls only
+// read the cached value). No std::call_once: a CUDA error thrown from inside it would not reach
+// the caller on every C++ runtime.
 template <auto Kernel>
 int64_t opt_in_smem(int device, int optin) {
   static std::mutex mu;
-  static int64_t granted[64] = {};  // device_traits() bounds the ordinal; 0: not yet
+  static std::atomic<int64_t> granted[64] = {};  // device_traits() bounds the ordinal; 0: not yet
+  if (const int64_t g = granted[device].load(std::memory_order_acquire); g != 0) return g;
   std::lock_guard<std::mutex> lock(mu);
-  if (granted[device] == 0) {
+  if (granted[device].load(std::memory_order_relaxed) == 0) {
     cudaFuncAttributes a{};
     OCT_CUDA_CHECK(cudaFuncGetAttributes(&a, Kernel));
     const int64_t bytes = int64_t(optin) - int64_t(a.sharedSizeBytes);
     OCT_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         static_cast<int>(bytes)));
-    granted[device] = bytes;
+    granted[device].store(bytes, std::memory_order_release);
   }
-  return granted[device];
+  return granted[device].load(std::memory_order_relaxed);
 }
 
 template <oct_dtype_t D>
@@ -941,11 +949,15 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   const bool small_first =
       small_fits && (computed || (p.m * p.k <= kSmallPrepMaxElems &&
                                   (p.m <= 8 || p.n <= kSmallPrepWideN)));
-  const bool fused_fits =
-      vec && p.k <= kFusedMaxK && rows_per_block <= 65535 &&
-      fused_prep_smem(rows_per_block, p.k) <= opt_in_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
   const Prep forced = prep_override();
-  if (forced == Prep::kAuto ? fused_fits && !small_first : forced == Prep::kFused && fused_fits) {
+  // (Asked only where the fused kernel is a candidate: decode calls skip the attribute lookup.)
+  const auto fused_fits = [&] {
+    return vec && p.k <= kFusedMaxK && rows_per_block <= 65535 &&
+           fused_prep_smem(rows_per_block, p.k) <=
+               opt_in_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
+  };
+  if (forced == Prep::kAuto ? !small_first && fused_fits()
+                            : forced == Prep::kFused && fused_fits()) {
     // 1 + 2 in one cooperative kernel, one block per SM: zero the barrier and the flag words
     OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(256 + (p.k + 31) / 32 * 8), s));
     cudaLaunchConfig_t cfg = {};
