@@ -167,8 +167,8 @@ int main() {
   for (int64_t m : {64, 65, 512, 513, 777}) run_shape(m, 256, 512, seed += 100, {0, 3, 13});
   run_shape(32, 8192, 256, seed += 100, {0, 7});
   run_shape(17, 8200, 128, seed += 100, {1, 10});
-  // Small M with K % 64 != 0 (a partial 64-byte chunk) and N % 16 != 0: the GEMV's edges when
-  // OCTET_GEMV_MAX_M lets it take M <= 16 (ctest's test_gemm_s8_cuda_gemv*).
+  // Small M with K % 64 != 0 (a partial 64-byte chunk) and N % 16 != 0: the decode kernel's edges
+  // (it takes M <= 16).
   for (int64_t m : {1, 3, 8, 9, 16}) run_shape(m, 264, 208, seed += 100, {int(m % 16), 6});
   // The portable kernel: K % 16 != 0, N % 8 != 0, tiny and ragged shapes.
   const int64_t odd[][3] = {{1, 1, 1},    {5, 7, 33},    {64, 100, 100}, {130, 72, 40},

@@ -32,7 +32,7 @@ struct GemmS8Problem {
   // written when it would be all zeros.
   const int32_t* c_count = nullptr;
   // Internal, with c and c_count: LLM.int8()'s gathered outlier columns. A kernel that can
-  // (int8_gemm::source_route == kComputed: the decode GEMV) computes the outlier part itself,
+  // (int8_gemm::source_route == kComputed: the decode kernel) computes the outlier part itself,
   // c[m,n] = round(b_scale[n] * sum_{i < *c_count} outlier_x[m, i] * b[n, outlier_idx[i]]), in
   // fp32 rounded to out_dtype as common/llm_int8.hpp defines it, and never reads c.
   const void* outlier_x = nullptr;        // [m, outlier_ld] of out_dtype

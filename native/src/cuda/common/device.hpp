@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <type_traits>
 
 #include "cuda/common/check.cuh"
 
@@ -19,10 +18,6 @@ struct DeviceTraits {
 
 // Throws NOT_SUPPORTED for an ordinal beyond the table (64 devices).
 const DeviceTraits& device_traits(int device);
-
-// A kernel as a type, for passing it to generic launch code as a compile-time constant.
-template <auto Kernel>
-using KernelTag = std::integral_constant<decltype(Kernel), Kernel>;
 
 // Blocks of `Kernel` (no dynamic shared memory) resident per SM at `threads` per block on
 // `device`, which must be the current device and have passed device_traits() (that bounds the

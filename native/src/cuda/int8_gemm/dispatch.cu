@@ -14,15 +14,13 @@
 namespace octet::cuda {
 namespace {
 
-// The GEMV serves M <= this (at most kGemvMaxM); OCTET_GEMV_MAX_M overrides it, for tuning with
-// the benchmark (0 turns the GEMV off). Default 1: measured on an H100 (docs/perf-notes.md) the
-// GEMV beats the CUTLASS small-M tiles at M = 1 by 5-12% and loses from M = 2 (each extra row
-// re-reads its activation chunk per weight chunk from L1).
-int64_t gemv_max_m() {
+// The decode kernel (skinny.cu) serves M <= this (at most kSkinnyMaxM); OCTET_S8_SKINNY_MAX_M
+// overrides it, for tuning with the benchmark (0 turns it off).
+int64_t skinny_max_m() {
   static const int64_t v = [] {
-    const char* e = std::getenv("OCTET_GEMV_MAX_M");
-    const int64_t x = e ? std::atoll(e) : int64_t(1);
-    return x < int8_gemm::kGemvMaxM ? x : int8_gemm::kGemvMaxM;
+    const char* e = std::getenv("OCTET_S8_SKINNY_MAX_M");
+    const int64_t x = e ? std::atoll(e) : int8_gemm::kSkinnyMaxM;
+    return x < int8_gemm::kSkinnyMaxM ? x : int8_gemm::kSkinnyMaxM;
   }();
   return v;
 }
@@ -43,22 +41,23 @@ bool tensor_core_aligned(const GemmS8Problem& p) {
 
 namespace {
 
-enum class Path { kGemv, kSm90, kSm90Src, kSm80, kSm80Src, kFallback };
+enum class Path { kSkinny, kSm90, kSm90Src, kSm80, kSm80Src, kFallback };
 
 // The kernel family for a problem on a device; gemm_s8 runs it, and LLM.int8() asks how the
 // source term will be treated (source_route) before it launches its own kernels.
 Path choose(const DeviceTraits& dev, const GemmS8Problem& p) {
   const bool aligned = int8_gemm::tensor_core_aligned(p);
-  // The GEMV computes LLM.int8()'s outlier part itself (no c): it takes decode sizes first.
-  if (p.outlier_x != nullptr && p.m <= gemv_max_m() && aligned) return Path::kGemv;
+  // The decode kernel computes LLM.int8()'s outlier part itself (no c): it takes decode sizes
+  // first.
+  if (p.outlier_x != nullptr && p.m <= skinny_max_m() && aligned) return Path::kSkinny;
 #ifdef OCTET_WITH_CUTLASS
-  // The sm90 source-term kernels skip loading c when *c_count == 0, which the GEMV cannot: they
-  // take every M.
+  // The sm90 source-term kernels skip loading c when *c_count == 0, which the decode kernel does
+  // not: they take every M.
   if (aligned && p.c != nullptr && dev.sm == 90 &&
       (p.out_dtype == OCT_DTYPE_FP16 || p.out_dtype == OCT_DTYPE_BF16))
     return Path::kSm90Src;
 #endif
-  if (p.m <= gemv_max_m() && aligned) return Path::kGemv;
+  if (p.m <= skinny_max_m() && aligned) return Path::kSkinny;
 #ifdef OCTET_WITH_CUTLASS
   if (aligned && p.c != nullptr) {
     if (dev.sm >= 80 && dev.sm < 90 && p.b_per_col &&
@@ -106,7 +105,7 @@ Sm90Schedule sm90_schedule(MBucket bucket) {
 SourceRoute source_route(const oct_context& context, const GemmS8Problem& p) {
   const Path path = choose(checked_traits(context), p);
   if (path == Path::kSm90Src) return SourceRoute::kReadIfCount;
-  if (path == Path::kGemv && p.outlier_x != nullptr) return SourceRoute::kComputed;
+  if (path == Path::kSkinny && p.outlier_x != nullptr) return SourceRoute::kComputed;
   return SourceRoute::kRead;
 }
 
@@ -117,7 +116,7 @@ void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
   auto s = static_cast<cudaStream_t>(stream);
   const DeviceTraits& dev = checked_traits(context);
   switch (choose(dev, p)) {
-    case Path::kGemv: int8_gemm::run_gemv(p, s); return;
+    case Path::kSkinny: int8_gemm::run_skinny(p, dev.sm >= 90, s); return;
 #ifdef OCTET_WITH_CUTLASS
     case Path::kSm90Src:
       if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm90_fp16_src(p, dev.sm_count, s);

@@ -13,17 +13,18 @@ namespace octet::cuda::int8_gemm {
 // The portable tiled kernel (dp4a): any M, N, K and any alignment, any GPU this library has code for.
 void run_fallback(const GemmS8Problem& p, cudaStream_t stream);
 
-// Decode sizes: a weight-streaming GEMV (dp4a) for M <= kGemvMaxM, reading b once at close to
-// memory bandwidth. Needs tensor_core_aligned(p).
-constexpr int64_t kGemvMaxM = 16;
-void run_gemv(const GemmS8Problem& p, cudaStream_t stream);
+// Decode sizes: a weight-streaming kernel on the tensor cores (mma.sync) for M <= kSkinnyMaxM,
+// reading b once at close to memory bandwidth; sm_80 or newer, tensor_core_aligned(p). pdl:
+// launched with programmatic dependent launch (sm_90 and newer).
+constexpr int64_t kSkinnyMaxM = 16;
+void run_skinny(const GemmS8Problem& p, bool pdl, cudaStream_t stream);
 
 // What the tensor-core kernels need: 16-byte aligned rows and base pointers (K % 16, N % 8).
 bool tensor_core_aligned(const GemmS8Problem& p);
 
 // How gemm_s8 will treat the source term c of p (LLM.int8() asks before launching the kernels
 // that write c): read it always (sm80, portable kernels), read it only when *p.c_count > 0 (the
-// sm90 kernels), or compute the outlier part itself from p.outlier_x (the decode GEMV).
+// sm90 kernels), or compute the outlier part itself from p.outlier_x (the decode kernel).
 enum class SourceRoute { kRead, kReadIfCount, kComputed };
 SourceRoute source_route(const oct_context& context, const GemmS8Problem& p);
 

@@ -1,15 +1,13 @@
 // LLM.int8() on the GPU (common/llm_int8.hpp has the definition). All nodes on the caller's
 // stream, none allocating or synchronising, the outlier count never leaving the device.
 //
-// At M = 1 the int8 GEMM is the decode GEMV, which computes the outlier part itself from xo, idx
-// and q (int8_gemm/gemv.cu): no wo, no outlier GEMM, no c (two launches at K <= 16384).
-//
-// Decode sizes (M = 1, or M * K <= 12 * 4096 with M <= 8 or N <= 8192; aligned x):
-//   1+2+3. small_prep_kernel: every block takes the column maxima of all M rows itself (no
-//        memset, no inter-block step) and compacts the outlier columns; blocks [0, M) quantize
-//        one row each over its non-outlier columns (outliers zeroed) and gather x[m, idx] into
-//        xo; block 0 writes idx and count; the blocks after them (none at M = 1) compute the
-//        outlier part c directly from x, q and the list: no wo, no outlier GEMM kernel
+// Decode sizes (M <= 16, K <= 16384, aligned x, and the int8 GEMM's decode kernel can take the
+// problem): two launches, as W8A8's. The decode kernel (int8_gemm/skinny.cu) computes the outlier
+// part itself from xo, idx and q: no wo, no outlier GEMM, no c.
+//   1+2. small_prep_kernel: M blocks, each taking the column maxima of all M rows itself (no
+//        memset, no inter-block step) and compacting the outlier columns; block m quantizes row m
+//        over its non-outlier columns (outliers zeroed) and gathers x[m, idx] into xo; block 0
+//        writes idx and count
 // Otherwise, while the rows fit in shared memory (one block per SM, M * K * 2 bytes over all
 // SMs: M <= ~3500 at K = 4096 on an H100; K <= 65535, aligned x):
 //   0. memset: the grid barrier's counter and two flag words per 32 columns
@@ -321,53 +319,30 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
     xo_row[i] = i < count ? xr[idx[i]] : Element<D>::store(0.0f);
 }
 
-// ---- 1 + 2 + 3 at decode sizes (M <= 16): one kernel, no memset, no inter-block step. Every
+// ---- 1 + 2 at decode sizes (M <= kSmallMaxRows, the int8 GEMM being the decode kernel that
+// computes the outlier part itself): one kernel of M blocks, no memset, no inter-block step. Every
 // block takes the maxima of all M rows over all columns itself (M * K * 2 bytes from L2: 128 KB
-// at M = 16, K = 4096) and compacts the outlier columns into shared memory, so every block knows
-// them. Blocks [0, M) then quantize their row (held in registers) and gather x[row, idx] into
-// xo; block 0 also writes idx and count. The blocks after them compute the outlier part itself,
-// c[m, n] = round((sum_i x[m, idx_i] q[n, idx_i]) w_scale[n]) for all M rows: eight threads
-// per column n, 32 columns per block and step, at most two such blocks per SM (every block repeats
-// the column maxima, so their number is capped; they loop over N). Per step of 128 outliers
-// x[:, idx] is staged in shared memory and each thread gathers its 16 bytes of q, all loads in
-// flight and the next step's issued before this step's FMAs; a thread sums its outliers (every
-// eighth) in fp32 in ascending order, a fixed butterfly adds the eight shares (products exact,
-// any order within the tests' tolerance). No wo and no outlier GEMM launch; at M = 1 (the GEMV
-// computes the outlier part) no such block. docs/perf-notes-llm-int8.md (fifth session) has the
-// variants measured on the way (one thread per column on N / 256 blocks serialised K/2 outliers
-// on 16 SMs: 7x slower).
+// at M = 16, K = 4096) and compacts the outlier columns into shared memory; block m then
+// quantizes row m (held in registers) and gathers x[m, idx] into xo; block 0 also writes idx and
+// the count. (A fifth-session version also computed c here, in extra blocks, for the CUTLASS
+// GEMM at M = 2..16: docs/perf-notes-llm-int8.md.)
 
 constexpr int64_t kSmallPrepMaxK = int64_t(8) * kSplitThreads * 8;  // 16384: kIters <= 8
 constexpr int kSmallMaxRows = 16;
-constexpr int kSmallSplit = 8;                        // threads per column n of c
-constexpr int kSmallCols = kSplitThreads / kSmallSplit;  // columns per block and step: 32
-constexpr int kSmallPer = 16;                         // outliers per thread and step
-constexpr int kSmallChunk = kSmallSplit * kSmallPer;  // outliers per step: 128
-static_assert(4 * kSmallChunk % kSplitThreads == 0, "the x staging: whole rounds of the block");
-// The small prep comes first while x holds at most kSmallPrepMaxElems values (M * K), and past
-// M = 8 only up to N = kSmallPrepWideN; beyond, the fused kernel's single read of x and the
-// outlier GEMM win, by the most with many outliers (H100, end to end, fused path vs this one:
-// (4096, 11008) M = 8 K/2 outliers 178 vs 199 us, (11008, 4096) M = 12 123 vs 136 us;
-// docs/perf-notes-llm-int8.md, fifth session).
-constexpr int64_t kSmallPrepMaxElems = 12 * 4096;
-constexpr int64_t kSmallPrepWideN = 8192;
+// Its M blocks each read all of x: past kSmallPrepMaxElems values (M * K) the fused kernel's one
+// read spread over every SM is faster (H100, outlier-free forward less W8A8's, us: small prep
+// (4096, 11008) M = 8 / 12 / 16: 8.2 / 10.8 / 12.9; the fused prep about 9).
+constexpr int64_t kSmallPrepMaxElems = 24 * 4096;
 
-template <oct_dtype_t D, int kIters, int kRows>
+template <oct_dtype_t D, int kIters>
 __global__ void __launch_bounds__(kSplitThreads)
 small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
                   int32_t* __restrict__ state, int32_t* __restrict__ idx,
                   int8_t* __restrict__ xq, float* __restrict__ scales, Elem<D>* __restrict__ xo,
-                  const int8_t* __restrict__ q, int64_t n_rows, const float* __restrict__ w_scale,
-                  Elem<D>* __restrict__ c, bool skip_if_none, int64_t k_pad,
-                  int32_t* __restrict__ outlier_count) {
+                  int64_t k_pad, int32_t* __restrict__ outlier_count) {
   constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
   __shared__ int16_t s_idx[kSmallPrepMaxK];  // column indices < 16384
-  // c blocks: x[:, idx] of one step, outlier-major (a thread reads four rows in one 16-byte
-  // load; rows padded so that the eight outliers a warp reads at once fall in distinct banks)
-  constexpr int kXoStride = kRows == 4 ? 12 : kRows + 4;
-  __shared__ __align__(16) float s_xo[kSmallChunk][kXoStride];
-  const int64_t row = blockIdx.x;  // a row of x when < rows
-  const bool row_block = row < rows;
+  const int64_t row = blockIdx.x;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
   uint4 own[kIters];  // the block's own row, raw (zero past the end)
   uint32_t mx[kIters][8];
@@ -423,77 +398,6 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
   }
   __syncthreads();  // s_idx complete
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
-  if (!row_block) {  // c[:, n] (count and row_block are uniform in the block)
-    if (count == 0 && skip_if_none) return;  // the int8 GEMM will not read c
-    const int share = threadIdx.x % kSmallSplit;  // this thread's outliers: share, share + 8, ...
-    constexpr int kStage = kRows * kSmallChunk / kSplitThreads;  // x values staged per thread
-    for (int64_t nb = (row - rows) * kSmallCols; nb < n_rows;
-         nb += int64_t(gridDim.x - rows) * kSmallCols) {
-      const int64_t n = nb + threadIdx.x / kSmallSplit;
-      const bool n_ok = n < n_rows;
-      const int8_t* qr = q + (n_ok ? n : 0) * cols;
-      // One step's loads, all in flight at once: the thread's bytes of q and its share of
-      // x[:, idx] for the staging (zero past the list).
-      int8_t qv[kSmallPer];
-      float xv[kStage];
-      auto load_step = [&](int i0) {
-        const int len = min(kSmallChunk, count - i0);
-#pragma unroll
-        for (int u = 0; u < kSmallPer; ++u) {
-          const int j = share + kSmallSplit * u;
-          qv[u] = n_ok && j < len ? qr[s_idx[i0 + j]] : int8_t(0);
-        }
-#pragma unroll
-        for (int st = 0; st < kStage; ++st) {
-          const int e = threadIdx.x + st * kSplitThreads, m = e / kSmallChunk, j = e % kSmallChunk;
-          xv[st] = m < rows && j < len ? Element<D>::load(x[m * cols + s_idx[i0 + j]]) : 0.0f;
-        }
-      };
-      float acc[kRows];
-#pragma unroll
-      for (int m = 0; m < kRows; ++m) acc[m] = 0.0f;
-      if (count > 0) load_step(0);
-      for (int i0 = 0; i0 < count; i0 += kSmallChunk) {
-        __syncthreads();  // the previous step's s_xo reads are done
-#pragma unroll
-        for (int st = 0; st < kStage; ++st) {
-          const int e = threadIdx.x + st * kSplitThreads;
-          s_xo[e % kSmallChunk][e / kSmallChunk] = xv[st];
-        }
-        __syncthreads();  // s_xo complete
-        int8_t qc[kSmallPer];
-#pragma unroll
-        for (int u = 0; u < kSmallPer; ++u) qc[u] = qv[u];
-        if (i0 + kSmallChunk < count) load_step(i0 + kSmallChunk);  // in flight during the FMAs
-#pragma unroll
-        for (int u = 0; u < kSmallPer; ++u) {
-          const float qf = float(qc[u]);
-#pragma unroll
-          for (int m4 = 0; m4 < kRows; m4 += 4) {
-            const float4 xs = *reinterpret_cast<const float4*>(&s_xo[share + kSmallSplit * u][m4]);
-            acc[m4] = fmaf(xs.x, qf, acc[m4]);
-            acc[m4 + 1] = fmaf(xs.y, qf, acc[m4 + 1]);
-            acc[m4 + 2] = fmaf(xs.z, qf, acc[m4 + 2]);
-            acc[m4 + 3] = fmaf(xs.w, qf, acc[m4 + 3]);
-          }
-        }
-      }
-      // the eight shares, added in a fixed butterfly (all eight lanes end with the same sum)
-#pragma unroll
-      for (int m = 0; m < kRows; ++m) {
-        acc[m] += __shfl_xor_sync(0xffffffffu, acc[m], 1);
-        acc[m] += __shfl_xor_sync(0xffffffffu, acc[m], 2);
-        acc[m] += __shfl_xor_sync(0xffffffffu, acc[m], 4);
-      }
-      if (n_ok) {
-        const float ws = w_scale[n];
-#pragma unroll
-        for (int m = 0; m < kRows; ++m)
-          if (m < rows && m % kSmallSplit == share) c[m * n_rows + n] = Element<D>::store(acc[m] * ws);
-      }
-    }
-    return;
-  }
   // the row's absmax over the regular columns, quantization, the gather of its outlier values
   float v[kIters][8];
 #pragma unroll
@@ -516,15 +420,11 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     if (c < cols) store_quantized8<true>(qr, c, cols, v[it], flags[it], quantize);
   }
   const Elem<D>* xr = x + row * cols;
-  // xo and idx feed the decode GEMV, which computes the outlier part when there are no c blocks
-  // (M = 1); with c blocks nothing reads them.
-  const bool for_gemv = gridDim.x == rows;
-  if (for_gemv)
-    for (int i = threadIdx.x; i < padded; i += kSplitThreads)
-      xo[row * k_pad + i] = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
+  // xo and idx: what the decode kernel computes the outlier part from
+  for (int i = threadIdx.x; i < padded; i += kSplitThreads)
+    xo[row * k_pad + i] = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
   if (row == 0) {
-    if (for_gemv)
-      for (int i = threadIdx.x; i < count; i += kSplitThreads) idx[i] = s_idx[i];
+    for (int i = threadIdx.x; i < count; i += kSplitThreads) idx[i] = s_idx[i];
     if (threadIdx.x == 0) {
       state[1] = count;
       if (outlier_count) *outlier_count = count;
@@ -937,18 +837,16 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   g.outlier_idx = idx;
   g.outlier_ld = l.k_pad;
   const int8_gemm::SourceRoute route = int8_gemm::source_route(context, g);
-  // The GEMV computes the outlier part from xo and q itself: no wo, no outlier GEMM, no c.
+  // The decode kernel computes the outlier part from xo and q itself: no wo, no outlier GEMM, no c.
   const bool computed = route == int8_gemm::SourceRoute::kComputed;
   const bool skip_if_none = route == int8_gemm::SourceRoute::kReadIfCount;
 
   const DeviceTraits& dev = device_traits(context.device);
   const int64_t rows_per_block = (p.m + dev.sm_count - 1) / dev.sm_count;
-  const bool small_fits = p.m <= kSmallMaxRows && vec && p.k <= kSmallPrepMaxK;
-  // At decode sizes the small prep (which also computes c) comes first while x is small: one
-  // launch where the fused path takes a memset, the prep and the outlier GEMM.
-  const bool small_first =
-      small_fits && (computed || (p.m * p.k <= kSmallPrepMaxElems &&
-                                  (p.m <= 8 || p.n <= kSmallPrepWideN)));
+  // At decode sizes the small prep feeds the decode kernel: one launch where the fused path takes
+  // a memset and the prep.
+  const bool small_first = computed && p.m <= kSmallMaxRows && vec && p.k <= kSmallPrepMaxK &&
+                           p.m * p.k <= kSmallPrepMaxElems;
   const Prep forced = prep_override();
   // (Asked only where the fused kernel is a candidate: decode calls skip the attribute lookup.)
   const auto fused_fits = [&] {
@@ -975,41 +873,21 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
                                       idx, xq, scales, xo, p.q, p.n, wo, l.k_pad, !computed,
                                       p.outlier_count));
     OCT_CUDA_CHECK_LAUNCH("fused_prep_kernel");
-  } else if (small_fits && forced != Prep::kSplit) {
-    // 1 + 2 + 3 in one kernel (no memset): M row blocks and the blocks computing c
-    // c blocks: 32 columns of c per step, no more than fit beside the row blocks in one wave
-    // (each repeats the column maxima; a second wave would repeat them again)
+  } else if (small_first && forced != Prep::kSplit) {
+    // 1 + 2 in one kernel of M blocks (no memset)
     const int64_t chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
-    auto prep = [&](auto tag) {
-      constexpr auto kernel = decltype(tag)::value;
-      const int64_t resident =
-          int64_t(blocks_per_sm<kernel>(context.device, kSplitThreads)) * dev.sm_count;
-      const int64_t c_blocks =
-          computed ? 0
-                   : std::min<int64_t>((p.n + kSmallCols - 1) / kSmallCols,
-                                       std::max<int64_t>(resident - p.m, 1));
-      const unsigned grid = static_cast<unsigned>(p.m + c_blocks);
-      kernel<<<grid, kSplitThreads, 0, s>>>(x, p.m, p.k, p.threshold, state, idx, xq, scales, xo,
-                                            p.q, p.n, p.w_scale, c, skip_if_none, l.k_pad,
-                                            p.outlier_count);
+    auto prep = [&](auto kernel) {
+      kernel<<<static_cast<unsigned>(p.m), kSplitThreads, 0, s>>>(
+          x, p.m, p.k, p.threshold, state, idx, xq, scales, xo, l.k_pad, p.outlier_count);
     };
-    auto by_iters = [&](auto rows_tag) {
-      constexpr int R = decltype(rows_tag)::value;
-      if (chunks <= 2)
-        prep(KernelTag<small_prep_kernel<D, 2, R>>{});
-      else if (chunks <= 4)
-        prep(KernelTag<small_prep_kernel<D, 4, R>>{});
-      else
-        prep(KernelTag<small_prep_kernel<D, 8, R>>{});
-    };
-    if (p.m <= 4)
-      by_iters(std::integral_constant<int, 4>{});
-    else if (p.m <= 8)
-      by_iters(std::integral_constant<int, 8>{});
+    if (chunks <= 2)
+      prep(small_prep_kernel<D, 2>);
+    else if (chunks <= 4)
+      prep(small_prep_kernel<D, 4>);
     else
-      by_iters(std::integral_constant<int, kSmallMaxRows>{});
+      prep(small_prep_kernel<D, 8>);
     OCT_CUDA_CHECK_LAUNCH("small_prep_kernel");
-    return gemm_s8(context, g, s);  // c is complete (or not needed)
+    return gemm_s8(context, g, s);  // the decode kernel computes the outlier part
   } else {
     // 0 + 1: column maxima, the outlier list and mask
     OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(l.zero_bytes), s));
