@@ -371,9 +371,9 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  * threshold must be > 0 and finite (else INVALID_ARGUMENT naming 'threshold').
  * On CUDA: two to five nodes on `stream` (kernels, and a memset past decode sizes), no
  * allocation, no synchronisation: capturable in a CUDA graph; the outlier count stays on the
- * device, so the cost of the outlier part follows the number of outlier columns. At M = 1 the
- * decode GEMV computes the outlier part itself (no C); at other decode sizes the preparation
- * kernel writes C; otherwise a tensor-core outlier GEMM does. On sm_90 C is skipped (neither
+ * device, so the cost of the outlier part follows the number of outlier columns. At decode
+ * sizes (M <= 16, on the tensor-core path) the int8 decode kernel computes the outlier part
+ * itself (no C); otherwise a tensor-core outlier GEMM writes C. On sm_90 C is skipped (neither
  * written nor read) when there is no outlier column
  * (native/src/cuda/llm_int8/llm_int8.cu). The int8 GEMM takes its tensor-core path when
  * K % 16 == 0 and N % 8 == 0 (as oct_gemm_s8).

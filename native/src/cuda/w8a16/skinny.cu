@@ -1,5 +1,5 @@
-// W8A16 for small M (decode, and up to M = 64): a memory-bound kernel that streams every int8 weight
-// byte from HBM exactly once.
+// W8A16 for small M (decode, and up to M = 64): a memory-bound kernel that streams every int8
+// weight byte from HBM exactly once.
 //
 // A block owns 16 output features (weight rows) and all of K; its kWarps warps split K by 64-wide
 // chunks (warp w takes chunks w, w + kWarps, ...). Per chunk a lane loads 16 int8 of weight row g
