@@ -44,6 +44,15 @@ template <> struct Int8x4<__nv_bfloat16> {
   }
 };
 
+// ---- the weight stream: 16 bytes read once (read-only path, no L1 allocation, so that the
+// stream does not evict the small operand the kernels re-read from L1)
+
+__device__ __forceinline__ void load_streamed16(uint32_t (&r)[4], const void* p) {
+  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
+      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+      : "l"(p));
+}
+
 // ---- mma.sync.m16n8k16 with fp32 accumulators: d = a * b + d
 
 template <typename T> struct Mma;

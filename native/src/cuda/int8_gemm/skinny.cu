@@ -32,12 +32,6 @@ constexpr int kRows = 16;   // rows of b per block
 constexpr int kChunk = 64;  // bytes of K per chunk (two k32 steps)
 constexpr int kWarps = 16;  // warps splitting K
 
-__device__ __forceinline__ void load_b(uint32_t (&r)[4], const int8_t* p) {
-  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
-      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-      : "l"(p));
-}
-
 __device__ __forceinline__ void mma_s8(int (&d)[4], uint32_t a0, uint32_t a1, uint32_t a2,
                                        uint32_t a3, uint32_t b0, uint32_t b1) {
   asm volatile(
@@ -54,8 +48,10 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   const int64_t row0 = int64_t(blockIdx.x) * kRows;
   const int64_t n_lo = row0 + g, n_hi = row0 + g + 8;
   const bool ok_lo = n_lo < p.n, ok_hi = n_hi < p.n;
-  const int8_t* b_lo = p.b + (ok_lo ? n_lo : 0) * p.k + 16 * t;
-  const int8_t* b_hi = p.b + (ok_hi ? n_hi : 0) * p.k + 16 * t;
+  const int8_t* br_lo = p.b + (ok_lo ? n_lo : 0) * p.k;  // rows g and g + 8 of b
+  const int8_t* br_hi = p.b + (ok_hi ? n_hi : 0) * p.k;
+  const int8_t* b_lo = br_lo + 16 * t;  // the lane's 16 bytes of each chunk
+  const int8_t* b_hi = br_hi + 16 * t;
   const int m_count = static_cast<int>(p.m);
   const int chunks = static_cast<int>((p.k + kChunk - 1) / kChunk);
 
@@ -77,8 +73,8 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
     const bool kin = c < chunks && k < p.k;  // K % 16 == 0: a lane's 16 bytes are all in or out
 #pragma unroll
     for (int i = 0; i < 4; ++i) x.bl[i] = x.bh[i] = 0u;
-    if (kin && ok_lo) load_b(x.bl, b_lo + int64_t(c) * kChunk);
-    if (kin && ok_hi) load_b(x.bh, b_hi + int64_t(c) * kChunk);
+    if (kin && ok_lo) load_streamed16(x.bl, b_lo + int64_t(c) * kChunk);
+    if (kin && ok_hi) load_streamed16(x.bh, b_hi + int64_t(c) * kChunk);
 #pragma unroll
     for (int nt = 0; nt < NT; ++nt) {
       const int m = nt * 8 + g;
@@ -100,8 +96,6 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   // then the bytes of b it points at) overlap the stream instead of following it.
   const bool computed = p.outlier_x != nullptr;
   const int outliers = computed ? *p.c_count : 0;
-  const int8_t* br_lo = p.b + (ok_lo ? n_lo : 0) * p.k;
-  const int8_t* br_hi = p.b + (ok_hi ? n_hi : 0) * p.k;
   // Outliers k0 + 2t, +1 and k0 + 2t + 8, +9 (the mma's k slots 2t, 2t + 1, 2t + 8, 2t + 9).
   auto outlier_cols = [&](int k0, int (&col)[4]) {
 #pragma unroll

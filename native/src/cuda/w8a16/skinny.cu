@@ -20,12 +20,6 @@ namespace {
 
 constexpr int kRows = 16;  // weight rows per block
 
-__device__ __forceinline__ void load_weights(uint32_t (&r)[4], const int8_t* p) {
-  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];"
-      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-      : "l"(p));
-}
-
 __device__ __forceinline__ void load_acts(uint32_t (&r)[4], const void* p) {
   const uint4 v = __ldg(static_cast<const uint4*>(p));
   r[0] = v.x, r[1] = v.y, r[2] = v.z, r[3] = v.w;
@@ -97,8 +91,8 @@ __global__ void __launch_bounds__(S::kWarps * 32, S::kMinBlocks) skinny_kernel(P
       const bool kin = c < chunks && k < p.k;  // K % 16 == 0: a lane's 16 inputs are all in or out
 #pragma unroll
       for (int i = 0; i < 4; ++i) b.wl[u][i] = b.wh[u][i] = 0u;
-      if (kin && ok_lo) load_weights(b.wl[u], q_lo + c * kChunk);
-      if (kin && ok_hi) load_weights(b.wh[u], q_hi + c * kChunk);
+      if (kin && ok_lo) load_streamed16(b.wl[u], q_lo + c * kChunk);
+      if (kin && ok_hi) load_streamed16(b.wh[u], q_hi + c * kChunk);
       if constexpr (kPerGroup) {
         const int grp = (c * kChunk) / p.group_size;
         b.sl[u] = (c < chunks && ok_lo) ? __ldg(p.scales + static_cast<int64_t>(n_lo) * p.groups + grp) : 0.0f;
