@@ -8,7 +8,7 @@
 //   w8a8         oct_quantize_activations (dynamic per token) + oct_gemm_s8 fp16 out  } in the
 //   w8a16        oct_gemm_w8a16, per channel and per group of 128                     } library
 //   quant_act    oct_quantize_activations alone (dynamic per token)                   } is skipped
-//   llm_int8     oct_linear_llm_int8 (threshold 6) on x with 0, 8 and K/2 planted outlier columns
+//   llm_int8     oct_linear_llm_int8 (threshold 6) on x with 0, 8, K/32 and K/2 planted outlier columns
 //   percall      host time per call in a tight loop (N calls, one synchronize): the native side of
 //                the Java benchmark's overhead comparison
 //
@@ -731,7 +731,8 @@ class Bench {
         ++skips_;
         std::printf("   skipped llm_int8: oct_linear_llm_int8 is not in this liboctet\n");
       } else {
-        for (int outliers : {0, 8, static_cast<int>(c.k / 2)})
+        // 0, 8, K / 32 (the most the decomposition keeps) and K / 2 (promoted: the W8A16 layer)
+        for (int outliers : {0, 8, static_cast<int>(c.k / 32), static_cast<int>(c.k / 2)})
           attempt("octet_llm_int8", [&] { llm_int8(c, outliers); });
       }
     }

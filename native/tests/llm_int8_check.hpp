@@ -104,8 +104,10 @@ inline double ulp(double v, oct_dtype_t d) {
 // The decomposition's exact decisions (fp32, as defined in octet.h) and the float64 reference.
 struct Reference {
   const Inputs& in;
-  std::vector<int> idx;        // outlier columns
-  std::vector<char> flag;      // [k]
+  std::vector<int> idx;        // outlier columns (over the threshold)
+  bool promoted = false;       // more than K / 32 of them: every column is an outlier
+  std::vector<int> cols;       // the columns of the outlier part: idx, or all when promoted
+  std::vector<char> flag;      // [k] column j in cols
   std::vector<float> scale;    // [m]
   std::vector<int8_t> xq;      // [m, k]
 
@@ -117,6 +119,12 @@ struct Reference {
       for (int64_t r = 0; r < m; ++r)
         cm = std::max(cm, static_cast<float>(std::fabs(from_bits(in.x[r * k + j], in.dtype))));
       if (cm > threshold) flag[j] = 1, idx.push_back(static_cast<int>(j));
+    }
+    promoted = int64_t(idx.size()) > k / 32;  // octet.h: the promotion rule
+    cols = idx;
+    if (promoted) {
+      cols.resize(static_cast<size_t>(k));
+      for (int64_t j = 0; j < k; ++j) cols[j] = static_cast<int>(j), flag[j] = 1;
     }
     scale.resize(static_cast<size_t>(m));
     xq.resize(static_cast<size_t>(m * k));
@@ -138,7 +146,7 @@ struct Reference {
     for (int64_t j = 0; j < k; ++j) acc += int64_t(xq[r * k + j]) * int64_t(in.q[c * k + j]);
     const double ws = in.w_scale[c];
     double o = 0, a = 0;
-    for (int j : idx) {
+    for (int j : cols) {
       const double p = from_bits(in.x[r * k + j], in.dtype) * double(in.q[c * k + j]);
       o += p;
       a += std::fabs(p);
@@ -149,7 +157,7 @@ struct Reference {
     const double regular = double(acc) * double(scale[r]) * ws;
     const double ref = regular + o + bias;
     const double u = std::ldexp(1.0, -24);
-    const double e_o = (double(idx.size()) + 1) * u * a;
+    const double e_o = (double(cols.size()) + 1) * u * a;
     const double e_c = e_o + ulp(std::fabs(o) + e_o, in.dtype) / 2;
     const double e = e_c + 3 * u * (std::fabs(regular) + std::fabs(ref) + std::fabs(bias) + std::fabs(o) + e_c);
     const double tol = e + ulp(std::fabs(ref) + e, in.dtype) / 2;
@@ -250,6 +258,36 @@ inline void run_identity_case(oct_context_t ctx, oct_stream_t stream, int64_t m,
                  (long long)m, (long long)n, (long long)k, threshold, (long long)diff, a.size());
   CHECK(diff == 0);
   CHECK(t.count.download<int32_t>()[0] == 0);
+}
+
+// More than K / 32 outlier columns: the promoted layer (every column an outlier). On CUDA it is
+// oct_gemm_w8a16's per-channel result bit for bit (`exact`); on the CPU, which evaluates the
+// decomposition's steps, within the reference's tolerance (run_case). Also checks the count.
+inline void run_promoted_case(oct_context_t ctx, oct_stream_t stream, int64_t m, int64_t n,
+                              int64_t k, int outliers, oct_dtype_t d, uint64_t seed) {
+  const Inputs in = make_inputs(m, n, k, outliers, true, d, seed);
+  const Reference ref(in, kThreshold);
+  CHECK(ref.promoted == (outliers > k / 32));
+  Operands t(ctx, in);
+  Tensor ws(ctx, OCT_DTYPE_INT8, {workspace_bytes(m, n, k)}), w8a16(ctx, d, {m, n});
+  ws.poison();
+  t.out.poison();
+  w8a16.poison();
+  t.count.poison();
+  OCT(oct_linear_llm_int8(t.x.t, kThreshold, t.q.t, t.ws.t, t.bias.t, ws.t, t.out.t, t.count.t, stream));
+  OCT(oct_gemm_w8a16(t.x.t, t.q.t, t.ws.t, t.bias.t, w8a16.t, stream));
+  OCT(oct_stream_synchronize(stream));
+  const auto a = t.out.download<uint16_t>(), b = w8a16.download<uint16_t>();
+  int64_t diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff += a[i] != b[i];
+  const bool want_same = ref.promoted;
+  if ((diff == 0) != want_same)
+    std::fprintf(stderr, "promotion M=%lld N=%lld K=%lld outliers=%d: %lld of %zu outputs differ from W8A16 (%s)\n",
+                 (long long)m, (long long)n, (long long)k, outliers, (long long)diff, a.size(),
+                 want_same ? "promoted: expected none" : "not promoted: expected some");
+  CHECK((diff == 0) == want_same);
+  CHECK(check_output(in, ref, a, seed + 1) == 0);
+  CHECK(t.count.download<int32_t>()[0] == outliers);
 }
 
 // Planted outliers (8 of 4096 columns at 20..60): SQNR against the float matmul x * w^T, for

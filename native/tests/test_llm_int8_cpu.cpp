@@ -1,5 +1,6 @@
 // LLM.int8() on the CPU backend against the float64 reference of the same decomposition
-// (llm_int8_check.hpp): M in {1, 7, 128}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns, fp16
+// (llm_int8_check.hpp): M in {1, 7, 128}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns and
+// K / 32 and K / 32 + 1 (the promotion boundary: past it every column is an outlier), fp16
 // and bf16, with and without bias; bit-identity with W8A8 when no column is an outlier; the SQNR
 // gain on planted outliers; bad input.
 #include "llm_int8_check.hpp"
@@ -13,7 +14,7 @@ int main() {
   int cases = 0;
   for (int64_t m : {1, 7, 128})
     for (int64_t k : {256, 4096})
-      for (int outliers : {0, 1, 8, 64, int(k / 2)}) {
+      for (int outliers : {0, 1, 8, 64, int(k / 32), int(k / 32) + 1, int(k / 2)}) {
         const oct_dtype_t d = (cases % 2) ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16;
         const int64_t n = (cases % 3 == 0) ? 37 : 72;  // an odd N too
         llm_ref::run_case(ctx, stream, m, n, k, outliers, cases % 4 != 1, d, seed += 10);

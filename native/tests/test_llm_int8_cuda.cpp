@@ -1,6 +1,7 @@
 // LLM.int8() on the CUDA backend (llm_int8_check.hpp): against the float64 reference of the same
 // decomposition over M in {1, 7, 128, 2048}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns
-// (and decode sizes at K = 11008 and 16392),
+// (and decode sizes at K = 11008 and 16392), the promotion past K / 32 outlier columns (then the
+// output is oct_gemm_w8a16's bit for bit),
 // fp16/bf16, bias on/off, plus shapes that leave the tensor-core paths (K % 16 != 0, N % 8 != 0,
 // K % 8 != 0 for the scalar column pass); bit-identity with W8A8 (oct_quantize_activations +
 // oct_gemm_s8 on the GPU) when no column is an outlier; the device-side outlier count; a forward
@@ -119,6 +120,18 @@ int main() {
     llm_ref::run_identity_case(ctx, stream, 2048, 512, 4096, 8, 1e30f, d, seed += 10);
     llm_ref::run_identity_case(ctx, stream, 1, 4096, 4096, 0, 6.0f, d, seed += 10);
   }
+  // The promotion boundary (K / 32 outlier columns: decomposed; one more: the W8A16 layer, bit
+  // for bit) at decode sizes (the decode kernel's W8A16 branch), past them (the gated W8A16 GEMM
+  // after the int8 GEMM) and off the tensor-core paths.
+  const int64_t promo[][3] = {{1, 4096, 4096}, {16, 4096, 4096}, {7, 256, 256}, {300, 512, 4096},
+                              {2048, 512, 4096}, {5, 37, 256}, {130, 72, 11008}};
+  for (auto& s : promo)
+    for (int extra : {0, 1, 500})
+      for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+        const int outliers = int(std::min<int64_t>(s[2] / 32 + extra, s[2]));
+        llm_ref::run_promoted_case(ctx, stream, s[0], s[1], s[2], outliers, d, seed += 10);
+        ++cases;
+      }
   for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
     const auto [llm, w8a8] = llm_ref::sqnr_case(ctx, stream, 64, 128, d, seed += 10);
     std::printf("test_llm_int8_cuda: planted outliers (%s): SQNR LLM.int8() %.2f dB, W8A8 per token %.2f dB\n",

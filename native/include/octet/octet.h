@@ -348,7 +348,12 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  * LLM.int8() (Dettmers et al. 2022) linear layer, Y = X W^T (+ bias), W per-channel int8 (q,
  * w_scale [N], as written by oct_quantize_weight with group_size 0):
  *  1. outlier columns: every column j with max_m |X[m,j]| > threshold (a column holding a NaN is
- *     not an outlier; one holding an Inf is);
+ *     not an outlier; one holding an Inf is). Promotion: with more than K / 32 of them (integer
+ *     division) every column is taken as an outlier, the regular part is empty and Y is the
+ *     outlier part alone (+ bias), so that with many outliers the layer costs one fp16/bf16
+ *     product rather than that and an int8 one. On CUDA a promoted layer is computed as
+ *     oct_gemm_w8a16 computes it (per channel: one rounding, no C; bit for bit its result where
+ *     K % 16 == 0 and x and q are 16-byte aligned); the CPU backend evaluates steps 2-4;
  *  2. regular part: X with outlier columns zeroed, quantized per token (absmax over the
  *     non-outlier columns only, else exactly as oct_quantize_activations' dynamic per-token
  *     scheme) to int8, int8 GEMM with W (exact int32), dequantized by per-token x per-channel
@@ -366,12 +371,15 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  * x [M,K] fp16/bf16; q [N,K] int8; w_scale fp32 [N]; bias [N] x dtype or NULL; out [M,N] x dtype;
  * workspace: an int8 1-D tensor of at least oct_llm_int8_workspace_size bytes (same context),
  * starting at a 16-byte aligned address (a whole tensor always does);
- * outlier_count: optional int32 [1] tensor receiving the number of outlier columns (device-side,
- * no sync).
+ * outlier_count: optional int32 [1] tensor receiving the number of columns over the threshold
+ * (also when promoted; device-side, no sync).
  * threshold must be > 0 and finite (else INVALID_ARGUMENT naming 'threshold').
- * On CUDA: two to five nodes on `stream` (kernels, and a memset past decode sizes), no
+ * On CUDA: two to six nodes on `stream` (kernels, and a memset past decode sizes), no
  * allocation, no synchronisation: capturable in a CUDA graph; the outlier count stays on the
- * device, so the cost of the outlier part follows the number of outlier columns. At decode
+ * device, so the cost of the outlier part follows the number of outlier columns; both the
+ * decomposition and the promoted layer are enqueued and the count picks, on the device, which
+ * one works (the other's kernels return at once; an int8 GEMM off sm_90 runs and is
+ * overwritten). At decode
  * sizes (M <= 16, on the tensor-core path) the int8 decode kernel computes the outlier part
  * itself (no C); otherwise a tensor-core outlier GEMM writes C. On sm_90 C is skipped (neither
  * written nor read) when there is no outlier column

@@ -38,6 +38,14 @@ struct GemmS8Problem {
   const void* outlier_x = nullptr;        // [m, outlier_ld] of out_dtype
   const int32_t* outlier_idx = nullptr;   // [*c_count]
   int64_t outlier_ld = 0;
+  // Internal, with c_count: LLM.int8()'s promotion (common/llm_int8.hpp). When promote_x is set
+  // and *c_count > promote_above, the layer is the W8A16 product of promote_x ([m, k] of
+  // out_dtype) and b with the per-channel b_scale (and bias), which LLM.int8() enqueues after this
+  // GEMM: the sm90 kernels with c then do nothing, and the decode kernel computes that product
+  // itself (its W8A16 branch) instead of the decomposition. Other kernels compute the regular
+  // part as usual (overwritten).
+  const void* promote_x = nullptr;
+  int64_t promote_above = 0;
 
   bool raw() const { return out_dtype == OCT_DTYPE_INT32; }
 };

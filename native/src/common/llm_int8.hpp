@@ -5,6 +5,9 @@
 //   colmax[j]  = max_m |x[m,j]|              (NaN if the column holds a NaN, +Inf if an Inf)
 //   outlier(j) = colmax[j] > threshold       (a NaN column is not an outlier)
 //   idx        = the outlier columns in ascending order, count = their number (0..K)
+//   promoted   = count > promote_above(K) (more than K / 32 outlier columns): then every column
+//              is taken as an outlier (idx = 0..K-1, the regular part empty), so that with many
+//              outliers the layer costs one fp16/bf16 product, not that and an int8 one
 //   regular:   per token m, absmax over the non-outlier columns (a non-finite value there: scale
 //              NaN and xq = 0, as in oct_quantize_activations); xq[m,j] = 0 for an outlier j,
 //              else quantize_value(x[m,j], scale[m]); acc = sum_j xq[m,j] * q[n,j] (int32, exact)
@@ -25,6 +28,12 @@
 #include "octet/octet.h"
 
 namespace octet {
+
+// Past K / kLlmInt8PromoteDivisor outlier columns the decomposition is promoted: every column is
+// an outlier (see the top of this file). The CUDA backend then runs the layer as oct_gemm_w8a16
+// does (per channel); the measured crossover on an H100 is in docs/perf-notes-llm-int8.md.
+constexpr int64_t kLlmInt8PromoteDivisor = 32;
+OCT_HD int64_t llm_int8_promote_above(int64_t k) { return k / kLlmInt8PromoteDivisor; }
 
 // The outlier part's K step: xo and wo hold the gathered columns zero-padded to a multiple of it.
 constexpr int64_t kLlmInt8KStep = 32;

@@ -45,10 +45,15 @@ void linear_llm_int8(const LlmInt8Problem& p) {
       else
         colmax[j] = std::fmax(colmax[j], a);
     }
-  int32_t count = 0;
+  int32_t over = 0;  // columns over the threshold (what outlier_count reports)
   for (int64_t j = 0; j < p.k; ++j)
-    if (colmax[j] > p.threshold) idx[count++] = static_cast<int32_t>(j);
-  auto outlier = [&](int64_t j) { return colmax[j] > p.threshold; };
+    if (colmax[j] > p.threshold) idx[over++] = static_cast<int32_t>(j);
+  // Promoted (more than K / 32 of them): every column is an outlier, the regular part is empty.
+  const bool promoted = over > llm_int8_promote_above(p.k);
+  const int32_t count = promoted ? static_cast<int32_t>(p.k) : over;
+  if (promoted)
+    for (int64_t j = 0; j < p.k; ++j) idx[j] = static_cast<int32_t>(j);
+  auto outlier = [&](int64_t j) { return promoted || colmax[j] > p.threshold; };
 
   // 2. Regular part: per-token quantization over the non-outlier columns, outliers zeroed.
   for (int64_t m = 0; m < p.m; ++m) {
@@ -78,7 +83,7 @@ void linear_llm_int8(const LlmInt8Problem& p) {
 
   // 4. out = the int8 GEMM of the regular part, with the outlier part as its source term.
   gemm_s8(regular_part_gemm(p, xq, scale, c));
-  if (p.outlier_count) *p.outlier_count = count;
+  if (p.outlier_count) *p.outlier_count = over;
 }
 
 }  // namespace octet::cpu

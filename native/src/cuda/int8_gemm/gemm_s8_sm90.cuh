@@ -43,6 +43,7 @@
 #include "cutlass/util/packed_stride.hpp"
 
 #include "cuda/common/check.cuh"
+#include "cuda/common/gated_cutlass.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
 
 namespace octet::cuda::int8_gemm::sm90 {
@@ -87,7 +88,8 @@ struct ConfigLargeM {
 
 // The source term C, loaded (by the collective's TMA) only when *count > 0, else 0: LLM.int8()
 // with no outlier column neither writes nor reads C. The count is read when the CTA starts, so
-// kernels with this node are launched without programmatic dependent launch (run()).
+// kernels with this node use programmatic dependent launch only behind LLM.int8()'s gate
+// (cuda/common/gated_cutlass.cuh), which waits for the previous kernel first (run()).
 template <class Element>
 struct Sm90SrcFetchIfCount {
   struct SharedStorage {};
@@ -284,8 +286,15 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
   if (workspace != 0)
     fail(OCT_STATUS_INTERNAL, "oct_gemm_s8: kernel %s asks for %zu bytes of workspace", name,
          workspace);
+  // LLM.int8(): nothing to do when promoted. Behind the gate the count is read after the wait
+  // for the previous kernel, so this launch, unlike the ungated source-term one, can use PDL.
+  if (kSrc && p.promote_x != nullptr) {
+    launch_gated<Kernel>(Kernel::to_underlying_arguments(args, nullptr),
+                         CountGate{p.c_count, p.promote_above, false}, true, stream);
+    return;
+  }
   check_cutlass(gemm.initialize(args, nullptr, stream), "initialize", name);
-  // PDL except with the source term, whose count is read before the kernel could wait.
+  // PDL except with an ungated source term, whose count is read before the kernel could wait.
   check_cutlass(gemm.run(stream, /*cuda_adapter=*/nullptr, /*launch_with_pdl=*/!kSrc), "run", name);
   OCT_CUDA_CHECK_LAUNCH("CUTLASS sm90 int8 GEMM");
 }

@@ -13,17 +13,21 @@
 // The epilogue is the library's (common/gemm_s8.hpp), with the source term read from c, or (LLM.
 // int8() at decode sizes: p.outlier_x) computed here: c[m, n] = round(b_scale[n] * sum_i
 // outlier_x[m, i] * b[n, outlier_idx[i]]), the sum in fp32 on the tensor cores (below), rounded
-// to out's dtype as a stored c would be. No atomics, no workspace. Needs tensor_core_aligned(p);
+// to out's dtype as a stored c would be; when LLM.int8() is promoted (p.promote_x), the W8A16
+// product instead (w8a16/skinny_body.cuh). No atomics, no workspace. Needs tensor_core_aligned(p);
 // sm_80 or newer.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+
+#include <type_traits>
 
 #include "cuda/common/check.cuh"
 #include "cuda/common/mma.cuh"
 #include "cuda/common/pdl.cuh"
 #include "cuda/common/types.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
+#include "cuda/w8a16/skinny_body.cuh"
 
 namespace octet::cuda::int8_gemm {
 namespace {
@@ -58,6 +62,27 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   // Under programmatic dependent launch the block may start while the previous kernel on the
   // stream finishes: every load and store comes after this wait.
   wait_for_prerequisites();
+  // LLM.int8() promoted (more than K / 32 outlier columns, gemm_s8.hpp): this block computes its
+  // 16 rows of the W8A16 product instead, with the W8A16 decode kernel's own body and shape.
+  // (The outlier part's scratch, declared here: the W8A16 branch sums its warps in it too.)
+  __shared__ float ored[kWarps][NT * 4][32];
+  if (p.promote_x != nullptr && *p.c_count > p.promote_above) {
+    w8a16::Problem w;
+    w.x = p.promote_x;
+    w.q = p.b;
+    w.scales = p.b_scale;
+    w.bias = p.bias;
+    w.out = p.out;
+    w.m = static_cast<int>(p.m), w.n = static_cast<int>(p.n), w.k = static_cast<int>(p.k);
+    w.groups = 1, w.group_size = w.k;
+    using S = std::conditional_t<NT == 1, w8a16::skinny::ShapeM8, w8a16::skinny::ShapeM16PerChannel>;
+    static_assert(S::kWarps == kWarps, "the W8A16 branch runs in this kernel's blocks");
+    if (p.out_dtype == OCT_DTYPE_FP16)
+      w8a16::skinny::skinny_body<__half, NT, false, S>(w, ored);
+    else
+      w8a16::skinny::skinny_body<__nv_bfloat16, NT, false, S>(w, ored);
+    return;
+  }
 
   int acc[NT][4];
 #pragma unroll
@@ -149,7 +174,6 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   // (b as exact fp16/bf16 integers, fp32 accumulation). Warp w takes the steps w, w + kWarps, ...
   // (two at a time, their loads together); the warps' sums meet in shared memory in a fixed order:
   // deterministic.
-  __shared__ float ored[kWarps][NT * 4][32];
   if (computed) {
     auto outlier_part = [&](auto tag) {
       using T = typename Element<decltype(tag)::value>::type;

@@ -30,6 +30,11 @@
 //      it returns at once when the GEMM will not read c (sm90), else it writes zeros.
 //   4. the int8 GEMM of the regular part with c as the epilogue's source term (int8_gemm/); on
 //      sm90 its epilogue loads c only when the count is non-zero.
+//   5. the promoted layer (more than K / 32 outlier columns): oct_gemm_w8a16's kernels behind a
+//      device-side gate, writing out when the count exceeds K / 32 and returning at once
+//      otherwise; when it does, steps 3 and 4 on sm90 are the ones that return at once (the sm80
+//      and portable int8 GEMMs run, their output overwritten). At decode sizes the decode kernel
+//      takes this branch itself (no fifth launch).
 //
 // Why c is in out's dtype rather than fp32: c is written once and read once at [M, N]; at
 // M = 2048, N = 4096 that is 32 MB of traffic in fp16 against 64 MB in fp32. The price is one
@@ -52,8 +57,10 @@
 #include "cuda/common/check.cuh"
 #include "cuda/common/device.hpp"
 #include "cuda/common/mma.cuh"
+#include "cuda/common/pdl.cuh"
 #include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
+#include "cuda/w8a16/w8a16.cuh"
 #include "cuda/common/types.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
 
@@ -255,6 +262,7 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
              Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
              int8_t* __restrict__ wo, int64_t k_pad) {
   const int count = state[1];
+  if (count > llm_int8_promote_above(cols)) return;  // promoted: the W8A16 pass reads x and q
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
   if (blockIdx.x >= rows) {  // gather q[n, idx] into wo: one warp per row of q
     const int64_t n = (int64_t(blockIdx.x) - rows) * (kSplitThreads / 32) + (threadIdx.x >> 5);
@@ -582,6 +590,8 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
       if (outlier_count) *outlier_count = count;
     }
   }
+  // Promoted: the W8A16 pass computes the layer from x and q; nothing below is read.
+  if (count > llm_int8_promote_above(cols)) return;
   for (int e = tid; e < nr * padded; e += kFusedThreads) {
     const int r = e / padded, i = e - r * padded;
     const T v = i < count ? s_xe[r * cols + s_idx[i]] : Element<D>::store(0.0f);
@@ -655,7 +665,7 @@ __global__ void __launch_bounds__(kOgThreads)
 outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ wo,
                     const float* __restrict__ w_scale, const int32_t* __restrict__ state,
                     int64_t rows, int64_t n_rows, int64_t k_pad, bool skip_if_none,
-                    Elem<D>* __restrict__ c) {
+                    int64_t promote_above, Elem<D>* __restrict__ c) {
   constexpr int kMT = BM / 16;                              // m16 tiles per warp
   constexpr int kAChunks = BM * (kKStep * 2 / 16);          // 16-byte chunks of an A tile
   constexpr int kBChunks = kOgBN * (kKStep / 16);           // of a B tile
@@ -669,7 +679,11 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
   const int g = lane >> 2, t = lane & 3;
   const int64_t m0 = int64_t(blockIdx.y) * BM, n0 = int64_t(blockIdx.x) * kOgBN;
   const int count = state[1];
+  // The int8 GEMM after us (on sm90 launched with PDL) may begin launching; it waits for our
+  // completion before it reads c.
+  allow_dependent_launch();
   if (count == 0 && skip_if_none) return;  // the int8 GEMM will not read c
+  if (count > promote_above) return;        // promoted: the W8A16 pass writes out
   const int steps = (count + kKStep - 1) / kKStep;
 
   float acc[kMT][4][4];
@@ -777,6 +791,29 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
   }
 }
 
+// The promoted layer where the W8A16 kernels cannot run (K % 16 != 0 or unaligned x or q): one
+// output per thread, out = round(w_scale[n] * sum_j x[m,j] * q[n,j] (+ bias[n])), the sum in fp32
+// in column order. Does nothing unless *count > promote_above. Rare shapes: correct, not fast.
+template <oct_dtype_t D>
+__global__ void __launch_bounds__(256)
+promoted_plain_kernel(const Elem<D>* __restrict__ x, const int8_t* __restrict__ q,
+                      const float* __restrict__ w_scale, const Elem<D>* __restrict__ bias,
+                      Elem<D>* __restrict__ out, int64_t m, int64_t n, int64_t k,
+                      const int32_t* __restrict__ count, int64_t promote_above) {
+  if (*count <= promote_above) return;
+  for (int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; e < m * n;
+       e += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t r = e / n, c = e % n;
+    const Elem<D>* xr = x + r * k;
+    const int8_t* qr = q + c * k;
+    float acc = 0.0f;
+    for (int64_t j = 0; j < k; ++j) acc = fmaf(Element<D>::load(xr[j]), static_cast<float>(qr[j]), acc);
+    float v = acc * w_scale[c];
+    if (bias != nullptr) v += Element<D>::load(bias[c]);
+    out[e] = Element<D>::store(v);
+  }
+}
+
 // OCTET_LLM_INT8_PREP = split | fused forces steps 1 + 2 through the column pass and split
 // kernels, or the fused kernel wherever it can run (tests and benchmarks); unset: by size.
 enum class Prep { kAuto, kSplit, kFused };
@@ -841,6 +878,42 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   const bool computed = route == int8_gemm::SourceRoute::kComputed;
   const bool skip_if_none = route == int8_gemm::SourceRoute::kReadIfCount;
 
+  // Promotion (more than K / 32 outlier columns; common/llm_int8.hpp): decided on the device.
+  // Both layers are enqueued and the count read by each kernel picks the one that works: the
+  // outlier GEMM and the sm90 int8 GEMM return at once when promoted, the W8A16 pass (after the
+  // int8 GEMM, so that it overwrites what the ungated kernels wrote) only runs when promoted. At
+  // decode sizes the decode kernel does both (its W8A16 branch): no further launch. The W8A16
+  // kernels need oct_gemm_w8a16's K % 16 and 16-byte aligned x and q; else a plain kernel.
+  const int64_t promote_above = llm_int8_promote_above(p.k);
+  auto aligned16 = [](const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; };
+  const bool w8a16_ok = p.k % 16 == 0 && aligned16(p.x) && aligned16(p.q);
+  g.promote_above = promote_above;
+  g.promote_x = computed && !w8a16_ok ? nullptr : p.x;
+  const bool promoted_in_gemm = computed && w8a16_ok;
+  auto promoted_pass = [&] {
+    if (promoted_in_gemm) return;
+    if (w8a16_ok) {
+      w8a16::Problem w;
+      w.x = p.x;
+      w.q = p.q;
+      w.scales = p.w_scale;
+      w.bias = p.bias;
+      w.out = p.out;
+      w.m = static_cast<int>(p.m), w.n = static_cast<int>(p.n), w.k = static_cast<int>(p.k);
+      w.groups = 1, w.group_size = w.k;
+      w.gate_count = state + 1;
+      w.gate_above = promote_above;
+      w8a16::run(w, D == OCT_DTYPE_BF16, context.device, s);
+    } else {
+      const int64_t total = p.m * p.n;
+      const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((total + 255) / 256, 65535));
+      promoted_plain_kernel<D><<<blocks, 256, 0, s>>>(x, p.q, p.w_scale, static_cast<const T*>(p.bias),
+                                                       static_cast<T*>(p.out), p.m, p.n, p.k,
+                                                       state + 1, promote_above);
+      OCT_CUDA_CHECK_LAUNCH("promoted_plain_kernel");
+    }
+  };
+
   const DeviceTraits& dev = device_traits(context.device);
   const int64_t rows_per_block = (p.m + dev.sm_count - 1) / dev.sm_count;
   // At decode sizes the small prep feeds the decode kernel: one launch where the fused path takes
@@ -887,7 +960,8 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     else
       prep(small_prep_kernel<D, 8>);
     OCT_CUDA_CHECK_LAUNCH("small_prep_kernel");
-    return gemm_s8(context, g, s);  // the decode kernel computes the outlier part
+    gemm_s8(context, g, s);  // the decode kernel computes the outlier part
+    return promoted_pass();
   } else {
     // 0 + 1: column maxima, the outlier list and mask
     OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(l.zero_bytes), s));
@@ -925,20 +999,24 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
 
   // 3: the outlier part into c (BM 16 for decode-sized M, else 64); with no outlier column it
   // writes zeros, or nothing when the GEMM will not read c
-  if (computed) return gemm_s8(context, g, s);
+  if (computed) {
+    gemm_s8(context, g, s);
+    return promoted_pass();
+  }
   const unsigned og_n = static_cast<unsigned>((p.n + kOgBN - 1) / kOgBN);
   if (p.m <= 16) {
-    outlier_gemm_kernel<D, 16><<<dim3(og_n, 1), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, c);
+    outlier_gemm_kernel<D, 16><<<dim3(og_n, 1), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, promote_above, c);
   } else {
     const int64_t og_m = (p.m + 63) / 64;
     if (og_m > 65535)
       fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d", (long long)p.m, 65535 * 64);
-    outlier_gemm_kernel<D, 64><<<dim3(og_n, static_cast<unsigned>(og_m)), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, c);
+    outlier_gemm_kernel<D, 64><<<dim3(og_n, static_cast<unsigned>(og_m)), kOgThreads, 0, s>>>(xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, promote_above, c);
   }
   OCT_CUDA_CHECK_LAUNCH("outlier_gemm_kernel");
 
   // 4: the int8 GEMM of the regular part, c entering its epilogue as the source term
   gemm_s8(context, g, s);
+  promoted_pass();
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ __global__ void __launch_bounds__(Tile<WM, WN>::kThreads) gemm_kernel(Problem p)
   constexpr int BM = Cfg::BM, BN = Cfg::BN, kThreads = Cfg::kThreads;
   extern __shared__ __align__(16) unsigned char smem[];
 
+  if (!gate_open(p)) return;  // (launched without PDL: the previous kernel has completed)
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
   const int warp_m = warp / WN, warp_n = warp % WN;
   const int n0 = blockIdx.x * BN, m0 = blockIdx.y * BM;

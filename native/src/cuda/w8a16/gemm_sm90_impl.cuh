@@ -32,6 +32,7 @@
 
 #include "common/error.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/gated_cutlass.cuh"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda::w8a16 {
@@ -108,6 +109,13 @@ struct Sm90Gemm {
       fail(OCT_STATUS_INTERNAL, "w8a16 sm90 GEMM unexpectedly needs a workspace");
     if (gemm.can_implement(args) != cutlass::Status::kSuccess)
       fail(OCT_STATUS_INTERNAL, "w8a16 sm90 GEMM cannot run M=%d N=%d K=%d", p.m, p.n, p.k);
+    // LLM.int8() promoted: runs only when the gate is open; launched with PDL (the gate is read
+    // after the wait for the previous kernel, as everything the CUTLASS kernel reads).
+    if (p.gate_count != nullptr) {
+      launch_gated<Kernel>(Kernel::to_underlying_arguments(args, nullptr),
+                           CountGate{p.gate_count, p.gate_above, true}, true, stream);
+      return;
+    }
     if (gemm.initialize(args, nullptr, stream) != cutlass::Status::kSuccess)
       fail(OCT_STATUS_INTERNAL, "w8a16 sm90 GEMM: initialize failed (M=%d N=%d K=%d)", p.m, p.n,
            p.k);

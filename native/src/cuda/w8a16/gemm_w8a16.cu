@@ -32,18 +32,50 @@ Forced forced_kernel() {
 
 }  // namespace
 
-void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
-                int64_t group, const oct_tensor* bias, oct_tensor& out, void* stream) {
-  OCT_CUDA_USE_DEVICE(*x.context);
+namespace w8a16 {
+
+void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
   int sm_count = 0, major = 0;
-  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount,
-                                        x.context->device));
-  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor,
-                                        x.context->device));
+  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
+  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
   if (major < 8)
     fail(OCT_STATUS_ARCH_MISMATCH,
          "oct_gemm_w8a16 needs a GPU of compute capability 8.0 or newer (mma.sync with bf16); "
-         "device %d has %d.x", x.context->device, major);
+         "device %d has %d.x", device, major);
+  // Hopper with CUTLASS, per channel: the wgmma GEMM takes over from the skinny kernel where it
+  // is faster (skinny_beats_sm90); elsewhere the skinny kernel runs up to kSkinnyLimitM and the
+  // mma.sync GEMM above.
+  bool sm90 = false;
+#if defined(OCTET_WITH_CUTLASS)
+  int minor = 0;
+  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  sm90 = major == 9 && minor == 0 && sm90_gemm_applies(p);
+#endif
+  int skinny_max = sm90 ? (skinny_beats_sm90(p, sm_count) ? p.m : 0) : kSkinnyLimitM;
+  switch (forced_kernel()) {
+    case Forced::skinny: skinny_max = kSkinnyLimitM; break;
+    case Forced::gemm: skinny_max = 0, sm90 = false; break;
+    case Forced::sm90: skinny_max = sm90 ? 0 : skinny_max; break;
+    case Forced::none: case Forced::no_pdl: break;
+  }
+  if (p.m <= skinny_max) {
+    const bool pdl = major >= 9 && forced_kernel() != Forced::no_pdl;
+    bf16 ? launch_skinny<__nv_bfloat16>(p, pdl, s) : launch_skinny<__half>(p, pdl, s);
+  } else if (sm90) {
+#if defined(OCTET_WITH_CUTLASS)
+    bf16 ? launch_gemm_sm90<__nv_bfloat16>(p, sm_count, s) : launch_gemm_sm90<__half>(p, sm_count, s);
+#endif
+  } else {
+    bf16 ? launch_gemm<__nv_bfloat16>(p, device, sm_count, s)
+         : launch_gemm<__half>(p, device, sm_count, s);
+  }
+}
+
+}  // namespace w8a16
+
+void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scales,
+                int64_t group, const oct_tensor* bias, oct_tensor& out, void* stream) {
+  OCT_CUDA_USE_DEVICE(*x.context);
   w8a16::Problem p;
   p.x = x.data;
   p.q = static_cast<const int8_t*>(q.data);
@@ -55,37 +87,7 @@ void gemm_w8a16(const oct_tensor& x, const oct_tensor& q, const oct_tensor& scal
   p.k = static_cast<int>(q.shape[1]);
   p.group_size = static_cast<int>(group);
   p.groups = static_cast<int>(q.shape[1] / group);
-  auto s = static_cast<cudaStream_t>(stream);
-  const bool bf16 = x.dtype == OCT_DTYPE_BF16;
-  // Hopper with CUTLASS, per channel: the wgmma GEMM takes over from the skinny kernel where it
-  // is faster (skinny_beats_sm90); elsewhere the skinny kernel runs up to kSkinnyLimitM and the
-  // mma.sync GEMM above.
-  bool sm90 = false;
-#if defined(OCTET_WITH_CUTLASS)
-  int minor = 0;
-  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor,
-                                        x.context->device));
-  sm90 = major == 9 && minor == 0 && w8a16::sm90_gemm_applies(p);
-#endif
-  int skinny_max = sm90 ? (w8a16::skinny_beats_sm90(p, sm_count) ? p.m : 0) : w8a16::kSkinnyLimitM;
-  switch (forced_kernel()) {
-    case Forced::skinny: skinny_max = w8a16::kSkinnyLimitM; break;
-    case Forced::gemm: skinny_max = 0, sm90 = false; break;
-    case Forced::sm90: skinny_max = sm90 ? 0 : skinny_max; break;
-    case Forced::none: case Forced::no_pdl: break;
-  }
-  if (p.m <= skinny_max) {
-    const bool pdl = major >= 9 && forced_kernel() != Forced::no_pdl;
-    bf16 ? w8a16::launch_skinny<__nv_bfloat16>(p, pdl, s) : w8a16::launch_skinny<__half>(p, pdl, s);
-  } else if (sm90) {
-#if defined(OCTET_WITH_CUTLASS)
-    bf16 ? w8a16::launch_gemm_sm90<__nv_bfloat16>(p, sm_count, s)
-         : w8a16::launch_gemm_sm90<__half>(p, sm_count, s);
-#endif
-  } else {
-    bf16 ? w8a16::launch_gemm<__nv_bfloat16>(p, x.context->device, sm_count, s)
-         : w8a16::launch_gemm<__half>(p, x.context->device, sm_count, s);
-  }
+  w8a16::run(p, x.dtype == OCT_DTYPE_BF16, x.context->device, static_cast<cudaStream_t>(stream));
 }
 
 }  // namespace octet::cuda

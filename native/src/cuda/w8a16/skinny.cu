@@ -1,193 +1,16 @@
-// W8A16 for small M (decode, and up to M = 64): a memory-bound kernel that streams every int8
-// weight byte from HBM exactly once.
-//
-// A block owns 16 output features (weight rows) and all of K; its kWarps warps split K by 64-wide
-// chunks (warp w takes chunks w, w + kWarps, ...). Per chunk a lane loads 16 int8 of weight row g
-// and of row g + 8 (16-byte loads that skip L1) and 16 halves of activation row g (and g + 8, ...
-// for more tokens; these hit L1/L2: x is small and every block reads it), converts the int8 to
-// exact fp16/bf16 in registers and runs four mma.sync.m16n8k16 with the weight as the 16-row A
-// operand and the tokens as the 8-column B operand (see w8a16.cuh for the K permutation that
-// makes the loads contiguous). A warp takes its chunks in batches of U; with double buffering
-// (kDouble) the next batch's loads are issued before this batch's math, so a warp always has
-// loads in flight. The warps' fp32 partial sums meet in shared memory and are added in a fixed
-// order: results are deterministic, with no atomics and no workspace.
+// W8A16 for small M: the launches of the weight-streaming kernel (skinny_body.cuh).
 #include "cuda/common/check.cuh"
-#include "cuda/common/pdl.cuh"
-#include "cuda/w8a16/w8a16.cuh"
+#include "cuda/w8a16/skinny_body.cuh"
 
 namespace octet::cuda::w8a16 {
 namespace {
 
-constexpr int kRows = 16;  // weight rows per block
+using skinny::Shape;
 
-__device__ __forceinline__ void load_acts(uint32_t (&r)[4], const void* p) {
-  const uint4 v = __ldg(static_cast<const uint4*>(p));
-  r[0] = v.x, r[1] = v.y, r[2] = v.z, r[3] = v.w;
-}
-
-// The shape of a launch: warps per block splitting K, chunks per batch, double buffering.
-template <int W, int U_, bool D>
-struct Shape {
-  static constexpr int kWarps = W, U = U_;
-  static constexpr bool kDouble = D;
-  // At least 16 warps per SM: two 8-warp blocks, at most 128 registers (a first version of the
-  // per-group NT = 8 kernel took 132, one block per SM, and ran 48% slower at M = 64).
-  static constexpr int kMinBlocks = W >= 16 ? 1 : 16 / W;
-};
-
-// NT: 8-token column tiles (M <= 8 NT). kPerGroup: scales [N, groups] with group % 64 == 0.
 template <typename T, int NT, bool kPerGroup, class S>
 __global__ void __launch_bounds__(S::kWarps * 32, S::kMinBlocks) skinny_kernel(Problem p) {
-  constexpr int kWarps = S::kWarps, U = S::U;
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-  const int row0 = blockIdx.x * kRows;
-  const int n_lo = row0 + g, n_hi = row0 + g + 8;
-  const bool ok_lo = n_lo < p.n, ok_hi = n_hi < p.n;
-  const int8_t* q_lo = p.q + static_cast<int64_t>(ok_lo ? n_lo : 0) * p.k + 16 * t;
-  const int8_t* q_hi = p.q + static_cast<int64_t>(ok_hi ? n_hi : 0) * p.k + 16 * t;
-  const T* x = static_cast<const T*>(p.x);
-  const int chunks = (p.k + kChunk - 1) / kChunk;
-
-  // Under programmatic dependent launch (sm90, see launch()) the block may start while the
-  // previous kernel on the stream finishes: every load and store comes after this wait. (An L2
-  // prefetch of the weight slice before it was measured slower: 11.0 vs 9.2 us at M = 2.)
-  wait_for_prerequisites();
-
-  float acc[NT][4];
-#pragma unroll
-  for (int nt = 0; nt < NT; ++nt)
-#pragma unroll
-    for (int i = 0; i < 4; ++i) acc[nt][i] = 0.0f;
-
-  // Per group, the partial sums of a chunk (one group) are scaled into acc, four token tiles at a
-  // time (the weights converted once per four); with 4 or 8 tiles the activations are loaded in
-  // math(), right before their use (L1/L2 hits), not with the batch: no spills within 128
-  // registers (H100: 3-5% faster at NT = 4 than loading them with the batch, within 3% at 8).
-  constexpr int kTiles = kPerGroup && NT > 4 ? 4 : NT;
-  constexpr bool kLazyX = kPerGroup && NT > 2;
-  auto load_x = [&](uint32_t (&xa)[8], int nt, int c) {
-    const int m = nt * 8 + g, k = c * kChunk + 16 * t;
-#pragma unroll
-    for (int i = 0; i < 8; ++i) xa[i] = 0u;
-    if (c < chunks && k < p.k && m < p.m) {
-      const T* xp = x + static_cast<int64_t>(m) * p.k + k;
-      load_acts(*reinterpret_cast<uint32_t(*)[4]>(&xa[0]), xp);
-      load_acts(*reinterpret_cast<uint32_t(*)[4]>(&xa[4]), xp + 8);
-    }
-  };
-
-  // One batch of U chunks: weights, activations (unless kLazyX) and (per group) scales, zero past
-  // K.
-  struct Batch {
-    uint32_t wl[U][4], wh[U][4], xa[U][kLazyX ? 1 : NT][8];
-    float sl[U], sh[U];
-    int c[U];
-  };
-  auto issue = [&](Batch& b, int c0) {
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      const int c = c0 + u * kWarps;
-      const int k = c * kChunk + 16 * t;
-      const bool kin = c < chunks && k < p.k;  // K % 16 == 0: a lane's 16 inputs are all in or out
-#pragma unroll
-      for (int i = 0; i < 4; ++i) b.wl[u][i] = b.wh[u][i] = 0u;
-      if (kin && ok_lo) load_streamed16(b.wl[u], q_lo + c * kChunk);
-      if (kin && ok_hi) load_streamed16(b.wh[u], q_hi + c * kChunk);
-      if constexpr (kPerGroup) {
-        const int grp = (c * kChunk) / p.group_size;
-        b.sl[u] = (c < chunks && ok_lo) ? __ldg(p.scales + static_cast<int64_t>(n_lo) * p.groups + grp) : 0.0f;
-        b.sh[u] = (c < chunks && ok_hi) ? __ldg(p.scales + static_cast<int64_t>(n_hi) * p.groups + grp) : 0.0f;
-      }
-      b.c[u] = c;
-      if constexpr (!kLazyX)
-#pragma unroll
-        for (int nt = 0; nt < NT; ++nt) load_x(b.xa[u][nt], nt, c);
-    }
-  };
-  auto math = [&](const Batch& b) {
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-#pragma unroll
-      for (int nt0 = 0; nt0 < NT; nt0 += kTiles) {
-        uint32_t lx[kLazyX ? kTiles : 1][8];
-        if constexpr (kLazyX)
-#pragma unroll
-          for (int nt = 0; nt < kTiles; ++nt) load_x(lx[nt], nt0 + nt, b.c[u]);
-        auto xw = [&](int nt, int w) -> uint32_t {
-          if constexpr (kLazyX) return lx[nt][w];
-          else return b.xa[u][nt0 + nt][w];
-        };
-        float part[kTiles][4];
-#pragma unroll
-        for (int nt = 0; nt < kTiles; ++nt)
-#pragma unroll
-          for (int i = 0; i < 4; ++i) part[nt][i] = 0.0f;
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-          uint32_t a[4];  // a0a1: row g, a2a3: row g + 8, a4a5 / a6a7: their second k pair
-          Int8x4<T>::convert(b.wl[u][j], a[0], a[2]);
-          Int8x4<T>::convert(b.wh[u][j], a[1], a[3]);
-#pragma unroll
-          for (int nt = 0; nt < kTiles; ++nt)
-            Mma<T>::run(kPerGroup ? part[nt] : acc[nt0 + nt], a, xw(nt, 2 * j), xw(nt, 2 * j + 1));
-        }
-        if constexpr (kPerGroup) {
-#pragma unroll
-          for (int nt = 0; nt < kTiles; ++nt) {
-            acc[nt0 + nt][0] = fmaf(b.sl[u], part[nt][0], acc[nt0 + nt][0]);
-            acc[nt0 + nt][1] = fmaf(b.sl[u], part[nt][1], acc[nt0 + nt][1]);
-            acc[nt0 + nt][2] = fmaf(b.sh[u], part[nt][2], acc[nt0 + nt][2]);
-            acc[nt0 + nt][3] = fmaf(b.sh[u], part[nt][3], acc[nt0 + nt][3]);
-          }
-        }
-      }
-    }
-  };
-
-  constexpr int kStep = kWarps * U;  // chunks per batch over the block
-  if constexpr (S::kDouble) {
-    Batch b0, b1;
-    int c0 = warp;
-    if (c0 < chunks) issue(b0, c0);
-    for (; c0 < chunks; c0 += 2 * kStep) {
-      if (c0 + kStep < chunks) issue(b1, c0 + kStep);
-      math(b0);
-      if (c0 + kStep >= chunks) break;
-      if (c0 + 2 * kStep < chunks) issue(b0, c0 + 2 * kStep);
-      math(b1);
-    }
-  } else {
-    for (int c0 = warp; c0 < chunks; c0 += kStep) {
-      Batch b;
-      issue(b, c0);  // every load of the batch before its first use
-      math(b);
-    }
-  }
-
-  // Our weight reads are done: the next kernel (if launched with programmatic dependent launch)
-  // may start its blocks and its own prefetch; it still waits for our completion before it
-  // reads anything we write.
-  allow_dependent_launch();
-
-  // Deterministic reduction over the warps, then scale, bias and the one rounding.
-  __shared__ float red[kWarps][NT * 4][32];
-#pragma unroll
-  for (int nt = 0; nt < NT; ++nt)
-#pragma unroll
-    for (int i = 0; i < 4; ++i) red[warp][nt * 4 + i][lane] = acc[nt][i];
-  __syncthreads();
-  for (int idx = threadIdx.x; idx < NT * 4 * 32; idx += blockDim.x) {
-    const int r = idx >> 5, l = idx & 31, nt = r >> 2, i = r & 3;
-    const int n = row0 + (l >> 2) + (i >= 2 ? 8 : 0);
-    const int m = nt * 8 + 2 * (l & 3) + (i & 1);
-    if (n >= p.n || m >= p.m) continue;
-    float v = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) v += red[w][r][l];
-    if constexpr (!kPerGroup) v *= p.scales[n];
-    if (p.bias != nullptr) v += from_in<T>(static_cast<const T*>(p.bias)[n]);
-    static_cast<T*>(p.out)[static_cast<int64_t>(m) * p.n + n] = to_out<T>(v);
-  }
+  __shared__ skinny::Scratch<NT, S> red;
+  skinny::skinny_body<T, NT, kPerGroup, S>(p, red);
 }
 
 // pdl: launch with programmatic stream serialization (sm90+): the kernel may begin while the
@@ -197,7 +20,7 @@ __global__ void __launch_bounds__(S::kWarps * 32, S::kMinBlocks) skinny_kernel(P
 template <typename T, int NT, class SC, class SG = SC>
 void launch(const Problem& p, bool pdl, cudaStream_t stream) {
   const bool per_group = p.groups > 1;
-  const unsigned blocks = static_cast<unsigned>((p.n + kRows - 1) / kRows);
+  const unsigned blocks = static_cast<unsigned>((p.n + skinny::kRows - 1) / skinny::kRows);
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(blocks);
   cfg.blockDim = dim3((per_group ? SG::kWarps : SC::kWarps) * 32);
@@ -226,9 +49,9 @@ void launch(const Problem& p, bool pdl, cudaStream_t stream) {
 template <typename T>
 void launch_skinny(const Problem& p, bool pdl, cudaStream_t stream) {
   if (p.m <= 8)
-    launch<T, 1, Shape<16, 1, true>>(p, pdl, stream);
+    launch<T, 1, skinny::ShapeM8>(p, pdl, stream);
   else if (p.m <= 16)
-    launch<T, 2, Shape<16, 1, false>, Shape<8, 1, true>>(p, pdl, stream);
+    launch<T, 2, skinny::ShapeM16PerChannel, Shape<8, 1, true>>(p, pdl, stream);
   else if (p.m <= 32)
     launch<T, 4, Shape<8, 1, true>, Shape<8, 1, false>>(p, pdl, stream);
   else

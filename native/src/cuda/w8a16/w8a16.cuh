@@ -50,7 +50,21 @@ struct Problem {
   int m, n, k;
   int groups;      // scales per row: 1 per channel
   int group_size;  // K per channel
+  // A device-side gate (LLM.int8()'s promotion, llm_int8.cu): with gate_count set, the kernels
+  // do their work only when *gate_count > gate_above (read after the previous kernel completed),
+  // else they return at once; unset, they always run.
+  const int32_t* gate_count = nullptr;
+  int64_t gate_above = 0;
 };
+
+__device__ __forceinline__ bool gate_open(const Problem& p) {
+  return p.gate_count == nullptr || *p.gate_count > p.gate_above;
+}
+
+// The dispatch by M (and N) of oct_gemm_w8a16 (gemm_w8a16.cu), for the library's other layers
+// too (LLM.int8() promoted): skinny kernel, sm90 CUTLASS GEMM or mma.sync GEMM. Needs K % 16 == 0
+// and 16-byte aligned x and q (oct_gemm_w8a16's checks); enqueues on `stream` only.
+void run(const Problem& p, bool bf16, int device, cudaStream_t stream);
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
 // pdl: programmatic dependent launch (compute capability 9.0 and newer only).

@@ -28,6 +28,12 @@ import dev.octet.internal.ffi.OctetH;
  * captured in a CUDA graph), and {@link #lastOutlierCount()} reads it on demand. With no outlier
  * column the result equals {@link Int8Linear}'s dynamic per-token path bit for bit.
  *
+ * <p>With more than K / 32 outlier columns (real checkpoints have such layers, typically the MLP
+ * down projection) the split is promoted: every column is treated as an outlier, so the layer is
+ * one FP16/BF16 product with the dequantized weight and costs about what {@link WeightOnlyLinear}
+ * costs, however many outliers there are (on CUDA it computes exactly that layer's per-channel
+ * result). {@link #lastOutlierCount()} still reports the columns over the threshold.
+ *
  * <pre>{@code
  * try (LlmInt8Linear layer = LlmInt8Linear.builder(w).bias(b).threshold(6f).build(stream);
  *     Tensor y = layer.forward(x, stream)) { ... }

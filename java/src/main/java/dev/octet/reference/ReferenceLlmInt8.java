@@ -16,6 +16,10 @@ import java.util.Arrays;
  *   <li>y = regular + outlier + bias.
  * </ol>
  *
+ * With more than k / 32 outlier columns the decomposition is promoted ({@link
+ * #decompositionColumns}): every column goes to the outlier part, so the cost stays that of one
+ * fp16 product however many outliers a layer has (Octet's rule, not the paper's).
+ *
  * The decisions (outlier columns, scales, int8 values) are exact fp32 rules shared with every
  * backend; {@link #forward} then evaluates the sum in float64, the yardstick for the backends'
  * fp32 arithmetic. {@link #outlierPartFp32} is the CPU backend's exact fp32 evaluation of step 3.
@@ -23,8 +27,40 @@ import java.util.Arrays;
 public final class ReferenceLlmInt8 {
   private ReferenceLlmInt8() {}
 
-  /** The result of {@link #forward}: y in float64, the outlier columns and the regular part. */
-  public record Result(double[] y, int[] outliers, Int8Activations regular) {}
+  /**
+   * The result of {@link #forward}: y in float64, the outlier columns (over the threshold), the
+   * columns of the outlier part ({@link #decompositionColumns}) and the regular part.
+   */
+  public record Result(double[] y, int[] outliers, int[] columns, Int8Activations regular) {
+    /** Whether the decomposition was promoted: every column in the outlier part. */
+    public boolean promoted() {
+      return columns.length != outliers.length;
+    }
+  }
+
+  /**
+   * Past this many outlier columns out of k the decomposition is promoted: every column is taken
+   * as an outlier, the regular part is empty and the layer is one fp16/bf16-input product with the
+   * dequantized weight (many outliers would otherwise cost that product and an INT8 one).
+   */
+  public static int promoteAbove(int k) {
+    return k / 32;
+  }
+
+  /**
+   * The columns of the outlier part: the outlier columns, or every column of x when there are
+   * more than {@link #promoteAbove} of them.
+   */
+  public static int[] decompositionColumns(int[] outliers, int k) {
+    if (outliers.length <= promoteAbove(k)) {
+      return outliers;
+    }
+    int[] all = new int[k];
+    for (int j = 0; j < k; j++) {
+      all[j] = j;
+    }
+    return all;
+  }
 
   /**
    * The outlier columns of x [m, k] in ascending order: max_m |x[m, j]| &gt; threshold. A column
@@ -117,9 +153,10 @@ public final class ReferenceLlmInt8 {
     }
     int n = w.rows();
     int[] outliers = outlierColumns(x, m, k, threshold);
-    Int8Activations regular = quantizeRegular(x, m, k, outliers);
+    int[] columns = decompositionColumns(outliers, k);
+    Int8Activations regular = quantizeRegular(x, m, k, columns);
     int[] acc = ReferenceGemm.accumulate(regular.values(), w.values(), m, n, k);
-    double[] o = outlierPart(x, m, k, w, outliers);
+    double[] o = outlierPart(x, m, k, w, columns);
     double[] y = new double[m * n];
     for (int i = 0; i < m; i++) {
       for (int r = 0; r < n; r++) {
@@ -129,7 +166,7 @@ public final class ReferenceLlmInt8 {
                 + (bias == null ? 0 : bias[r]);
       }
     }
-    return new Result(y, outliers, regular);
+    return new Result(y, outliers, columns, regular);
   }
 
   private static boolean[] flags(int[] columns, int k) {

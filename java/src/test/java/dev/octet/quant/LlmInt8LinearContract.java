@@ -70,7 +70,7 @@ abstract class LlmInt8LinearContract {
     int i = 0;
     for (int m : new int[] {1, 7, 128}) {
       for (int k : new int[] {256, 4096}) {
-        for (int outliers : new int[] {0, 1, 8, 64, k / 2}) {
+        for (int outliers : new int[] {0, 1, 8, 64, k / 32 + 1, k / 2}) {
           a.add(Arguments.of(i % 2 == 0 ? DType.FP16 : DType.BF16, m, i % 3 == 0 ? 40 : 24, k, outliers, i % 4 != 1));
           i++;
         }
@@ -93,7 +93,8 @@ abstract class LlmInt8LinearContract {
     Int8Matrix wq = ReferenceQuant.quantizePerChannel(w, n, k);
     ReferenceLlmInt8.Result ref = ReferenceLlmInt8.forward(x, m, k, wq, bias, THRESHOLD);
     assertEquals(outliers, ref.outliers().length, where);
-    double[] o = ReferenceLlmInt8.outlierPart(x, m, k, wq, ref.outliers());
+    assertEquals(outliers > k / 32, ref.promoted(), where);
+    double[] o = ReferenceLlmInt8.outlierPart(x, m, k, wq, ref.columns());
 
     try (Context ctx = openContext();
         dev.octet.Stream stream = ctx.createStream();
@@ -110,14 +111,14 @@ abstract class LlmInt8LinearContract {
       for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
           double a = 0;
-          for (int c : ref.outliers()) {
+          for (int c : ref.columns()) {
             a += Math.abs((double) x[i * k + c] * wq.values()[j * k + c]);
           }
           a *= wq.scales()[j];
           double y = ref.y()[i * n + j];
           double oc = o[i * n + j];
           double b = bias == null ? 0 : bias[j];
-          double eO = (ref.outliers().length + 1) * u * a;
+          double eO = (ref.columns().length + 1) * u * a;
           double eC = eO + ulp(dtype, Math.abs(oc) + eO) / 2;
           double e = eC + 3 * u * (Math.abs(y - oc - b) + Math.abs(y) + Math.abs(b) + Math.abs(oc) + eC);
           double tol = e + ulp(dtype, Math.abs(y) + e) / 2;
@@ -126,7 +127,7 @@ abstract class LlmInt8LinearContract {
         }
       }
       if (sumsInColumnOrder()) { // bit for bit: the CPU backend's exact fp32 evaluation
-        float[] c = ReferenceLlmInt8.outlierPartFp32(x, m, k, wq, ref.outliers());
+        float[] c = ReferenceLlmInt8.outlierPartFp32(x, m, k, wq, ref.columns());
         for (int i = 0; i < c.length; i++) {
           c[i] = Inputs.roundTo(dtype, c[i]);
         }
