@@ -13,7 +13,7 @@ namespace octet::cuda {
 namespace {
 
 // OCTET_W8A16_KERNEL = skinny | gemm | sm90 forces that kernel wherever it can run the problem
-// (the skinny kernel up to M = 64, sm90 where sm90_gemm_applies); no_pdl launches the skinny
+// (the skinny kernel up to M = 128, sm90 where sm90_gemm_applies); no_pdl launches the skinny
 // kernel without programmatic dependent launch; unset, the dispatch below picks.
 // For the benchmark and the tests of every path; read once per process.
 enum class Forced { none, skinny, gemm, sm90, no_pdl };

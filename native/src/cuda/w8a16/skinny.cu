@@ -22,7 +22,7 @@ void launch(const Problem& p, bool pdl, cudaStream_t stream) {
   const bool per_group = p.groups > 1;
   const unsigned blocks = static_cast<unsigned>((p.n + skinny::kRows - 1) / skinny::kRows);
   cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(blocks);
+  cfg.gridDim = dim3(blocks, static_cast<unsigned>((p.m + kSliceM - 1) / kSliceM));
   cfg.blockDim = dim3((per_group ? SG::kWarps : SC::kWarps) * 32);
   cfg.dynamicSmemBytes = 0;
   cfg.stream = stream;
@@ -54,7 +54,7 @@ void launch_skinny(const Problem& p, bool pdl, cudaStream_t stream) {
     launch<T, 2, skinny::ShapeM16PerChannel, Shape<8, 1, true>>(p, pdl, stream);
   else if (p.m <= 32)
     launch<T, 4, Shape<8, 1, true>, Shape<8, 1, false>>(p, pdl, stream);
-  else
+  else  // M <= 64, and up to kSkinnyLimitM in slices of 64 tokens
     launch<T, 8, Shape<8, 1, false>>(p, false, stream);
 }
 

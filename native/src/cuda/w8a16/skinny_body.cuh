@@ -1,4 +1,4 @@
-// W8A16 for small M (decode, and up to M = 64): the body of a memory-bound kernel that streams
+// W8A16 for small M (decode, and up to M = 128 in slices of 64 tokens): the body of a memory-bound kernel that streams
 // every int8 weight byte from HBM exactly once (launched by skinny.cu).
 //
 // A block owns 16 output features (weight rows) and all of K; its kWarps warps split K by 64-wide
@@ -50,8 +50,18 @@ using ShapeM16PerChannel = Shape<16, 1, false>;
 template <int NT, class S>
 using Scratch = float[S::kWarps][NT * 4][32];
 template <typename T, int NT, bool kPerGroup, class S>
-__device__ __forceinline__ void skinny_body(const Problem& p, Scratch<NT, S>& red) {
+__device__ __forceinline__ void skinny_body(const Problem& whole, Scratch<NT, S>& red) {
   constexpr int kWarps = S::kWarps, U = S::U;
+  // blockIdx.y: the slice of kSliceM tokens this block computes (more than kSliceM tokens run as
+  // a grid of slices; their blocks read the same weight rows, the second time mostly from L2).
+  Problem p = whole;
+  if (blockIdx.y > 0) {
+    const int tok0 = static_cast<int>(blockIdx.y) * kSliceM;
+    p.x = static_cast<const T*>(p.x) + static_cast<int64_t>(tok0) * p.k;
+    p.out = static_cast<T*>(p.out) + static_cast<int64_t>(tok0) * p.n;
+    p.m -= tok0;
+  }
+  p.m = p.m < kSliceM ? p.m : kSliceM;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int row0 = blockIdx.x * kRows;
   const int n_lo = row0 + g, n_hi = row0 + g + 8;

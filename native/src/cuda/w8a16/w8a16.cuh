@@ -72,10 +72,12 @@ template <typename T> void launch_skinny(const Problem& p, bool pdl, cudaStream_
 template <typename T>
 void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream);
 
-// Up to kSkinnyLimitM (8 column tiles of 8 tokens) the skinny (weight-streaming) kernel can run.
-// Against the mma.sync GEMM it wins at every M it can take (H100 measurements in
-// docs/perf-notes-w8a16.md); against the sm90 GEMM see skinny_beats_sm90.
-constexpr int kSkinnyLimitM = 64;
+// The skinny (weight-streaming) kernel takes up to kSliceM tokens per block (8 column tiles of 8
+// tokens) and up to kSkinnyLimitM in a grid of slices. Against the mma.sync GEMM it wins at every
+// M it can take (H100 measurements in docs/perf-notes-w8a16.md); against the sm90 GEMM (per
+// channel) see skinny_beats_sm90.
+constexpr int kSliceM = 64;
+constexpr int kSkinnyLimitM = 128;
 
 #if defined(OCTET_WITH_CUTLASS)
 // Hopper (sm_90a) CUTLASS mixed-input GEMM, per-channel scales only (gemm_sm90_impl.cuh).
@@ -99,7 +101,7 @@ inline bool sm90_gemm_applies(const Problem& p) {
 // where the GEMM has enough 128-feature x 64-token tiles to keep about half the SMs streaming.
 inline bool skinny_beats_sm90(const Problem& p, int sm_count) {
   if (p.m <= 16) return true;
-  if (p.m > kSkinnyLimitM) return false;
+  if (p.m > kSliceM) return false;
   const int64_t tiles = static_cast<int64_t>((p.n + 127) / 128) * ((p.m + 63) / 64);
   return !(p.m > 20 && 2 * tiles >= sm_count);
 }
