@@ -45,8 +45,9 @@ __device__ __forceinline__ void mma_s8(int (&d)[4], uint32_t a0, uint32_t a1, ui
       : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
-// NT: 8-token tiles (M <= 8 NT).
-template <int NT>
+// NT: 8-token tiles (M <= 8 NT). kLlm: LLM.int8() (p.outlier_x set): the outlier part computed
+// here, and the promoted branch; a plain GEMM's instantiation has neither.
+template <int NT, bool kLlm>
 __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int64_t row0 = int64_t(blockIdx.x) * kRows;
@@ -62,27 +63,8 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   // Under programmatic dependent launch the block may start while the previous kernel on the
   // stream finishes: every load and store comes after this wait.
   wait_for_prerequisites();
-  // LLM.int8() promoted (more than K / 32 outlier columns, gemm_s8.hpp): this block computes its
-  // 16 rows of the W8A16 product instead, with the W8A16 decode kernel's own body and shape.
-  // (The outlier part's scratch, declared here: the W8A16 branch sums its warps in it too.)
+  // The outlier part's scratch (declared here: the promoted branch sums its warps in it too).
   __shared__ float ored[kWarps][NT * 4][32];
-  if (p.promote_x != nullptr && *p.c_count > p.promote_above) {
-    w8a16::Problem w;
-    w.x = p.promote_x;
-    w.q = p.b;
-    w.scales = p.b_scale;
-    w.bias = p.bias;
-    w.out = p.out;
-    w.m = static_cast<int>(p.m), w.n = static_cast<int>(p.n), w.k = static_cast<int>(p.k);
-    w.groups = 1, w.group_size = w.k;
-    using S = std::conditional_t<NT == 1, w8a16::skinny::ShapeM8, w8a16::skinny::ShapeM16PerChannel>;
-    static_assert(S::kWarps == kWarps, "the W8A16 branch runs in this kernel's blocks");
-    if (p.out_dtype == OCT_DTYPE_FP16)
-      w8a16::skinny::skinny_body<__half, NT, false, S>(w, ored);
-    else
-      w8a16::skinny::skinny_body<__nv_bfloat16, NT, false, S>(w, ored);
-    return;
-  }
 
   int acc[NT][4];
 #pragma unroll
@@ -119,8 +101,12 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   // The outlier part (LLM.int8() at decode sizes; below): a warp's first step of 16 outliers is
   // fetched around the main loop's first batch, so that its two dependent round trips (the list,
   // then the bytes of b it points at) overlap the stream instead of following it.
-  const bool computed = p.outlier_x != nullptr;
-  const int outliers = computed ? *p.c_count : 0;
+  constexpr bool computed = kLlm;
+  const int count = computed ? *p.c_count : 0;
+  // LLM.int8() promoted (more than K / 32 outlier columns, gemm_s8.hpp): the block computes its 16
+  // rows of the W8A16 product instead (below, once the first batch is in flight).
+  const bool promoted = computed && p.promote_x != nullptr && count > p.promote_above;
+  const int outliers = promoted ? 0 : count;
   // Outliers k0 + 2t, +1 and k0 + 2t + 8, +9 (the mma's k slots 2t, 2t + 1, 2t + 8, 2t + 9).
   auto outlier_cols = [&](int k0, int (&col)[4]) {
 #pragma unroll
@@ -148,6 +134,25 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
     Batch b0, b1;
     int c0 = warp;
     if (c0 < chunks) issue(b0, c0);
+    // Promoted: the W8A16 decode kernel's own body and shape. The batch just issued is the same
+    // bytes its first loads read (same rows, chunks and lanes), which then come from L2.
+    if constexpr (kLlm) if (promoted) {
+      w8a16::Problem w;
+      w.x = p.promote_x;
+      w.q = p.b;
+      w.scales = p.b_scale;
+      w.bias = p.bias;
+      w.out = p.out;
+      w.m = static_cast<int>(p.m), w.n = static_cast<int>(p.n), w.k = static_cast<int>(p.k);
+      w.groups = 1, w.group_size = w.k;
+      using S = std::conditional_t<NT == 1, w8a16::skinny::ShapeM8, w8a16::skinny::ShapeM16PerChannel>;
+      static_assert(S::kWarps == kWarps, "the W8A16 branch runs in this kernel's blocks");
+      if (p.out_dtype == OCT_DTYPE_FP16)
+        w8a16::skinny::skinny_body<__half, NT, false, S>(w, ored);
+      else
+        w8a16::skinny::skinny_body<__nv_bfloat16, NT, false, S>(w, ored);
+      return;
+    }
     if (16 * warp < outliers) gather(first_col, first_wl, first_wh);
     for (; c0 < chunks; c0 += 2 * kWarps) {
       if (c0 + kWarps < chunks) issue(b1, c0 + kWarps);
@@ -275,7 +280,10 @@ void launch(const GemmS8Problem& p, bool pdl, cudaStream_t stream) {
   attr[0].val.programmaticStreamSerializationAllowed = 1;
   cfg.attrs = attr;
   cfg.numAttrs = pdl ? 1 : 0;
-  OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_s8_kernel<NT>, p));
+  if (p.outlier_x != nullptr)
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_s8_kernel<NT, true>, p));
+  else
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_s8_kernel<NT, false>, p));
   OCT_CUDA_CHECK_LAUNCH("skinny_s8_kernel");
 }
 
