@@ -23,6 +23,13 @@ OCT_HD float scale_from_absmax(float absmax) {
   return s == 0.0f ? 1.0f : s;
 }
 
+// An activation row's (or tensor's) scale from the max |x| the quantizers take over it, which is
+// +Inf when it holds a NaN or an Inf: then NaN (the row quantizes to zeros), else
+// scale_from_absmax. Every dynamic activation quantizer (CPU, CUDA, LLM.int8()'s regular part).
+OCT_HD float activation_scale(float absmax) {
+  return absmax == INFINITY ? NAN : scale_from_absmax(absmax);
+}
+
 // clamp(round_half_to_even(x / scale), -127, 127). rintf rounds half to even in the default
 // rounding mode, on the host and on the device; the division is IEEE (no fast math anywhere).
 OCT_HD int8_t quantize_value(float x, float scale) {

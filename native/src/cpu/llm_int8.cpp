@@ -64,7 +64,7 @@ void linear_llm_int8(const LlmInt8Problem& p) {
       amax = std::isfinite(v) ? std::fmax(amax, std::fabs(v)) : INFINITY;
       if (std::isinf(amax)) break;
     }
-    const float s = std::isinf(amax) ? NAN : scale_from_absmax(amax);
+    const float s = activation_scale(amax);
     scale[m] = s;
     for (int64_t j = 0; j < p.k; ++j)
       xq[m * p.k + j] = (outlier(j) || std::isnan(s)) ? int8_t(0)

@@ -50,13 +50,13 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
     case OCT_ACT_DYNAMIC_PER_TOKEN:
       for (int64_t r = 0; r < rows; ++r) {
         float m = absmax(x, smooth, r * cols, (r + 1) * cols, cols);
-        s[r] = std::isinf(m) ? NAN : scale_from_absmax(m);
+        s[r] = activation_scale(m);
         quantize_range(r * cols, (r + 1) * cols, s[r], false);
       }
       return;
     case OCT_ACT_DYNAMIC_PER_TENSOR: {
       float m = absmax(x, smooth, 0, rows * cols, cols);
-      s[0] = std::isinf(m) ? NAN : scale_from_absmax(m);
+      s[0] = activation_scale(m);
       quantize_range(0, rows * cols, s[0], false);
       return;
     }

@@ -60,7 +60,7 @@ struct Int8Quantizer {
 // A row's quantizer from its absmax m (+Inf when the row holds a NaN or Inf): scale = m / 127
 // (1 for an all-zero row), or NaN for a non-finite row (finite() false); `writer` stores the scale.
 __device__ __forceinline__ Int8Quantizer quantizer_for(float m, bool writer, float* scale_out) {
-  const float scale = isinf(m) ? NAN : scale_from_absmax(m);
+  const float scale = activation_scale(m);
   if (writer) *scale_out = scale;
   return Int8Quantizer(scale);
 }

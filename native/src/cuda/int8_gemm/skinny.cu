@@ -137,14 +137,8 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
     // Promoted: the W8A16 decode kernel's own body and shape. The batch just issued is the same
     // bytes its first loads read (same rows, chunks and lanes), which then come from L2.
     if constexpr (kLlm) if (promoted) {
-      w8a16::Problem w;
-      w.x = p.promote_x;
-      w.q = p.b;
-      w.scales = p.b_scale;
-      w.bias = p.bias;
-      w.out = p.out;
-      w.m = static_cast<int>(p.m), w.n = static_cast<int>(p.n), w.k = static_cast<int>(p.k);
-      w.groups = 1, w.group_size = w.k;
+      const w8a16::Problem w =
+          w8a16::per_channel(p.promote_x, p.b, p.b_scale, p.bias, p.out, p.m, p.n, p.k);
       using S = std::conditional_t<NT == 1, w8a16::skinny::ShapeM8, w8a16::skinny::ShapeM16PerChannel>;
       static_assert(S::kWarps == kWarps, "the W8A16 branch runs in this kernel's blocks");
       if (p.out_dtype == OCT_DTYPE_FP16)

@@ -893,14 +893,7 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   auto promoted_pass = [&] {
     if (promoted_in_gemm) return;
     if (w8a16_ok) {
-      w8a16::Problem w;
-      w.x = p.x;
-      w.q = p.q;
-      w.scales = p.w_scale;
-      w.bias = p.bias;
-      w.out = p.out;
-      w.m = static_cast<int>(p.m), w.n = static_cast<int>(p.n), w.k = static_cast<int>(p.k);
-      w.groups = 1, w.group_size = w.k;
+      w8a16::Problem w = w8a16::per_channel(p.x, p.q, p.w_scale, p.bias, p.out, p.m, p.n, p.k);
       w.gate_count = state + 1;
       w.gate_above = promote_above;
       w8a16::run(w, D == OCT_DTYPE_BF16, context.device, s);

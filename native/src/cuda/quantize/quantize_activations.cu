@@ -178,7 +178,7 @@ __global__ void per_tensor_kernel(const typename Element<D>::type* __restrict__ 
                                   const float* __restrict__ scale_or_absmax, int64_t n,
                                   int64_t cols) {
   const float s0 = *scale_or_absmax;
-  const float scale = kStatic ? s0 : (isinf(s0) ? NAN : scale_from_absmax(s0));
+  const float scale = kStatic ? s0 : activation_scale(s0);
   const Int8Quantizer quantize(scale);
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(gridDim.x) * blockDim.x) {
@@ -189,7 +189,7 @@ __global__ void per_tensor_kernel(const typename Element<D>::type* __restrict__ 
 
 __global__ void finalize_scale_kernel(float* scale) {
   const float m = *scale;  // the absmax, until now
-  *scale = isinf(m) ? NAN : scale_from_absmax(m);
+  *scale = activation_scale(m);
 }
 
 template <auto Kernel, int kThreads>

@@ -57,6 +57,17 @@ struct Problem {
   int64_t gate_above = 0;
 };
 
+// The per-channel problem of a weight-only layer (scales [N]): LLM.int8()'s promoted layer.
+__host__ __device__ inline Problem per_channel(const void* x, const int8_t* q, const float* scales,
+                                               const void* bias, void* out, int64_t m, int64_t n,
+                                               int64_t k) {
+  Problem p;
+  p.x = x, p.q = q, p.scales = scales, p.bias = bias, p.out = out;
+  p.m = static_cast<int>(m), p.n = static_cast<int>(n), p.k = static_cast<int>(k);
+  p.groups = 1, p.group_size = p.k;
+  return p;
+}
+
 __device__ __forceinline__ bool gate_open(const Problem& p) {
   return p.gate_count == nullptr || *p.gate_count > p.gate_above;
 }
