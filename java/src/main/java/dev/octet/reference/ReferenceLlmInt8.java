@@ -34,7 +34,7 @@ public final class ReferenceLlmInt8 {
   public record Result(double[] y, int[] outliers, int[] columns, Int8Activations regular) {
     /** Whether the decomposition was promoted: every column in the outlier part. */
     public boolean promoted() {
-      return columns.length != outliers.length;
+      return outliers.length > promoteAbove(regular.cols());
     }
   }
 
