@@ -5,7 +5,7 @@
 // chunk; per channel and groups of 64 and 128; bias on and off; fp16 and bf16. Outputs are
 // poisoned with NaN before each run. Also: results are bitwise reproducible run to run, and a
 // NaN scale poisons its own output column only. Skipped (77) without a GPU. ctest runs it also
-// with OCTET_W8A16_KERNEL = skinny, gemm and sm90, forcing each kernel wherever it applies.
+// with OCTET_W8A16_KERNEL = skinny, gemm, sm90 and wgmma, forcing each kernel wherever it applies.
 #include <cstring>
 
 #include "w8a16_check.hpp"
@@ -60,6 +60,15 @@ int main() {
           if (c.group != 0 && k % c.group != 0) c.group = 0;
           bad += run_and_check(gpu, m, n, k, c, ++seed);
         }
+      }
+  // N past a 128-feature tile but a multiple of 8, K past a 64-wide step (the wgmma GEMM's
+  // partial tiles and zero-filled TMA boxes), M past a 128-token tile.
+  for (int64_t k : {320, 4096})
+    for (int64_t m : {17, 129, 300})
+      for (int i = 0; i < 12; i += 5) {
+        Combo c = combo(i + static_cast<int>(m));
+        if (c.group != 0 && k % c.group != 0) c.group = 0;
+        bad += run_and_check(gpu, m, 264, k, c, ++seed);
       }
   CHECK(bad == 0);
 

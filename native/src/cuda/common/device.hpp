@@ -34,4 +34,15 @@ int blocks_per_sm(int device, int threads) {
   return v;
 }
 
+// Opts `Kernel` in to `bytes` of dynamic shared memory on `device` (the current device, past
+// device_traits()), once per kernel and device: the attribute is per device, and setting it on
+// every launch costs a driver call.
+template <auto Kernel>
+void opt_in_smem(int device, int bytes) {
+  static std::atomic<int> granted[64] = {};  // bytes already granted; 0: not yet
+  if (granted[device].load(std::memory_order_acquire) >= bytes) return;
+  OCT_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  granted[device].store(bytes, std::memory_order_release);
+}
+
 }  // namespace octet::cuda

@@ -9,11 +9,10 @@
 // warp's four 16-row x tiles (K permutation: w8a16.cuh). Per channel, the fp32 accumulators see
 // the whole K and the scale is applied in the epilogue; per group, each chunk's mma result is
 // scaled and added to them.
-#include <algorithm>
-#include <atomic>
 
 #include "cuda/common/async_copy.cuh"
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda::w8a16 {
@@ -197,16 +196,8 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                   static_cast<unsigned>((p.m + Cfg::BM - 1) / Cfg::BM));
   if (grid.y > 65535)
     fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 row tiles", p.m);
-  auto kernel = gemm_kernel<T, WM, WN, kPerGroup>;
-  // The shared-memory opt-in is per device; set it once per device, not on every launch.
-  static std::atomic<uint64_t> configured{0};
-  const uint64_t bit = uint64_t(1) << (device & 63);
-  if ((configured.load(std::memory_order_acquire) & bit) == 0) {
-    OCT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        Cfg::kSmemBytes));
-    configured.fetch_or(bit, std::memory_order_release);
-  }
-  kernel<<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
+  opt_in_smem<gemm_kernel<T, WM, WN, kPerGroup>>(device, Cfg::kSmemBytes);
+  gemm_kernel<T, WM, WN, kPerGroup><<<grid, Cfg::kThreads, Cfg::kSmemBytes, stream>>>(p);
   OCT_CUDA_CHECK_LAUNCH("w8a16 gemm_kernel");
 }
 

@@ -1,22 +1,25 @@
 // oct_gemm_w8a16 on the GPU: picks the kernel by M (and N). For small M the problem is a weight
 // stream (memory bound) and the skinny kernel reads every weight byte once; above it a
-// tensor-core GEMM tiles M: the CUTLASS wgmma kernel on Hopper (per channel), else mma.sync. Both are enqueued on the caller's stream, allocate nothing and never
-// synchronise, so a forward can be captured in a CUDA graph.
+// tensor-core GEMM tiles M: on Hopper the CUTLASS wgmma kernel (per channel) or our own wgmma
+// kernel (per group, or without CUTLASS), else mma.sync. All are enqueued on the caller's
+// stream, allocate nothing and never synchronise, so a forward can be captured in a CUDA graph.
 #include <cstdlib>
 #include <cstring>
 
 #include "backends.hpp"
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda {
 namespace {
 
-// OCTET_W8A16_KERNEL = skinny | gemm | sm90 forces that kernel wherever it can run the problem
-// (the skinny kernel up to M = 128, sm90 where sm90_gemm_applies); no_pdl launches the skinny
-// kernel without programmatic dependent launch; unset, the dispatch below picks.
-// For the benchmark and the tests of every path; read once per process.
-enum class Forced { none, skinny, gemm, sm90, no_pdl };
+// OCTET_W8A16_KERNEL = skinny | gemm | sm90 | wgmma forces that kernel wherever it can run the
+// problem (the skinny kernel up to M = 128, sm90 where sm90_gemm_applies, wgmma where
+// wgmma_gemm_applies on Hopper); no_pdl launches the skinny kernel without programmatic
+// dependent launch; unset, the dispatch below picks. For the benchmark and the tests of every
+// path; read once per process.
+enum class Forced { none, skinny, gemm, sm90, wgmma, no_pdl };
 Forced forced_kernel() {
   static const Forced f = [] {
     const char* v = std::getenv("OCTET_W8A16_KERNEL");
@@ -24,6 +27,7 @@ Forced forced_kernel() {
     if (std::strcmp(v, "skinny") == 0) return Forced::skinny;
     if (std::strcmp(v, "gemm") == 0) return Forced::gemm;
     if (std::strcmp(v, "sm90") == 0) return Forced::sm90;
+    if (std::strcmp(v, "wgmma") == 0) return Forced::wgmma;
     if (std::strcmp(v, "no_pdl") == 0) return Forced::no_pdl;
     return Forced::none;
   }();
@@ -35,39 +39,45 @@ Forced forced_kernel() {
 namespace w8a16 {
 
 void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
-  int sm_count = 0, major = 0;
-  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count, cudaDevAttrMultiProcessorCount, device));
-  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  if (major < 8)
+  const DeviceTraits& dev = device_traits(device);
+  if (dev.sm < 80)
     fail(OCT_STATUS_ARCH_MISMATCH,
          "oct_gemm_w8a16 needs a GPU of compute capability 8.0 or newer (mma.sync with bf16); "
-         "device %d has %d.x", device, major);
-  // Hopper with CUTLASS, per channel: the wgmma GEMM takes over from the skinny kernel where it
-  // is faster (skinny_beats_sm90); elsewhere the skinny kernel runs up to kSkinnyLimitM and the
-  // mma.sync GEMM above.
+         "device %d has %d.%d", device, dev.sm / 10, dev.sm % 10);
+  // Hopper: per channel with CUTLASS, its wgmma GEMM takes over from the skinny kernel where it
+  // is faster (skinny_beats_sm90); otherwise (per group, or no CUTLASS) our wgmma GEMM runs
+  // above kSkinnyLimitM. Elsewhere the skinny kernel runs up to kSkinnyLimitM and the mma.sync
+  // GEMM above.
+  const bool hopper = dev.sm == 90;
   bool sm90 = false;
 #if defined(OCTET_WITH_CUTLASS)
-  int minor = 0;
-  OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  sm90 = major == 9 && minor == 0 && sm90_gemm_applies(p);
+  sm90 = hopper && sm90_gemm_applies(p);
 #endif
-  int skinny_max = sm90 ? (skinny_beats_sm90(p, sm_count) ? p.m : 0) : kSkinnyLimitM;
+  bool wgmma = hopper && !sm90 && wgmma_gemm_applies(p);
+  int skinny_max = sm90 ? (skinny_beats_sm90(p, dev.sm_count) ? p.m : 0) : kSkinnyLimitM;
   switch (forced_kernel()) {
     case Forced::skinny: skinny_max = kSkinnyLimitM; break;
-    case Forced::gemm: skinny_max = 0, sm90 = false; break;
+    case Forced::gemm: skinny_max = 0, sm90 = wgmma = false; break;
     case Forced::sm90: skinny_max = sm90 ? 0 : skinny_max; break;
+    case Forced::wgmma:
+      wgmma = hopper && wgmma_gemm_applies(p);
+      if (wgmma) skinny_max = 0, sm90 = false;
+      break;
     case Forced::none: case Forced::no_pdl: break;
   }
   if (p.m <= skinny_max) {
-    const bool pdl = major >= 9 && forced_kernel() != Forced::no_pdl;
+    const bool pdl = dev.sm >= 90 && forced_kernel() != Forced::no_pdl;
     bf16 ? launch_skinny<__nv_bfloat16>(p, pdl, s) : launch_skinny<__half>(p, pdl, s);
   } else if (sm90) {
 #if defined(OCTET_WITH_CUTLASS)
-    bf16 ? launch_gemm_sm90<__nv_bfloat16>(p, sm_count, s) : launch_gemm_sm90<__half>(p, sm_count, s);
+    bf16 ? launch_gemm_sm90<__nv_bfloat16>(p, dev.sm_count, s)
+         : launch_gemm_sm90<__half>(p, dev.sm_count, s);
 #endif
+  } else if (wgmma) {
+    bf16 ? launch_gemm_wgmma<__nv_bfloat16>(p, device, s) : launch_gemm_wgmma<__half>(p, device, s);
   } else {
-    bf16 ? launch_gemm<__nv_bfloat16>(p, device, sm_count, s)
-         : launch_gemm<__half>(p, device, sm_count, s);
+    bf16 ? launch_gemm<__nv_bfloat16>(p, device, dev.sm_count, s)
+         : launch_gemm<__half>(p, device, dev.sm_count, s);
   }
 }
 

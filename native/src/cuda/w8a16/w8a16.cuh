@@ -90,6 +90,10 @@ void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream
 constexpr int kSliceM = 64;
 constexpr int kSkinnyLimitM = 128;
 
+// Hopper (sm_90a) wgmma GEMM of our own (gemm_wgmma.cu; no CUTLASS needed): per group with fp32
+// group scales, and per channel where CUTLASS is absent. Device of compute capability 9.0 only.
+template <typename T> void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream);
+
 #if defined(OCTET_WITH_CUTLASS)
 // Hopper (sm_90a) CUTLASS mixed-input GEMM, per-channel scales only (gemm_sm90_impl.cuh).
 template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream);
@@ -106,6 +110,14 @@ inline bool sm90_gemm_applies(const Problem& p) {
   auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
   return p.groups == 1 && p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) &&
          aligned(p.out) && aligned(p.scales) && (p.bias == nullptr || aligned(p.bias));
+}
+
+// Whether the wgmma GEMM can take the problem: TMA wants 16-byte row pitches (K % 16 == 0) and
+// aligned x and q; the epilogue stores 16 bytes of out at a time (N % 8 == 0, aligned out).
+// (Per-group sizes are multiples of 64, the kernel's K step, by oct_gemm_w8a16's checks.)
+inline bool wgmma_gemm_applies(const Problem& p) {
+  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
+  return p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) && aligned(p.out);
 }
 
 // Skinny kernel or sm90 GEMM (per channel on Hopper): the measured crossover (perf notes) is

@@ -1,0 +1,406 @@
+// W8A16 prefill on Hopper (sm_90a) without CUTLASS: a wgmma GEMM of our own, for per-group
+// scales above all (CUTLASS's mixed-input GEMM takes scales only in the activation type, which
+// would round our fp32 scales), per channel where CUTLASS is absent, and for the comparison.
+//
+// out^T = W . x^T, as the CUTLASS kernel computes it: wgmma's M is our N (features), its N our
+// M (tokens). A = the int8 weight tile, read from shared memory into registers, converted to
+// *exact* fp16/bf16 integers (|q| <= 127) and fed to wgmma as the register operand; B = the x
+// tile in shared memory (128-byte swizzled, K-major), read by wgmma through a descriptor. Every
+// product is exact and the tensor cores accumulate in fp32. Per group, each group's product goes
+// into its own fp32 accumulators, which are then scaled by the group's fp32 scale and added to
+// the running ones: the same numerics as the other W8A16 kernels (fp32 scales, exact products),
+// with the partial sums formed per group instead of per 64-wide chunk. Per channel the scale
+// multiplies the finished sum in the epilogue.
+//
+// CTA: 128 features x 128 tokens, 288 threads: two consumer warpgroups (64 features each) and one
+// producer warp. The producer's lane 0 loads each 64-wide K step's tiles with TMA (x: 128 x 64
+// fp16/bf16, 128-byte swizzle; W: 128 x 64 int8, 64-byte swizzle, so the consumers' 2-byte
+// shared loads of their fragments are conflict-free) into a ring of kStages stages guarded by
+// "full" (transaction count) and "empty" (one arrival per consumer warp) mbarriers. Out-of-range
+// rows and K are zero-filled by TMA. Each consumer warpgroup keeps one K step's wgmma in flight
+// while it loads and converts the next step's fragments (two fragment buffers); at a group's end
+// it waits for all of its wgmma, scales and adds. Epilogue: through shared memory, 16-byte stores
+// of whole rows of out. No workspace, no split-K: deterministic; launched without PDL; graph
+// capturable (the tensor maps travel by value in the kernel parameters).
+#include <cuda.h>
+#include <cudaTypedefs.h>
+
+#include <type_traits>
+
+#include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
+#include "cuda/w8a16/w8a16.cuh"
+
+namespace octet::cuda::w8a16 {
+namespace {
+
+constexpr int kBK = 64;          // K per stage
+constexpr int kBN = 128;         // features per CTA (two warpgroups x 64)
+constexpr int kBT = 128;         // tokens per CTA (wgmma N)
+constexpr int kConsumers = 256;  // two warpgroups
+constexpr int kThreads = kConsumers + 128;  // + the producer warpgroup (one thread works)
+constexpr int kXBytes = kBT * kBK * 2;
+constexpr int kWBytes = kBN * kBK;
+constexpr int kStageBytes = kXBytes + kWBytes;      // a multiple of 1024: the swizzle atoms stay aligned
+constexpr int kEpiRow = 64 * 2 + 16;                // one token's 64 features of a warpgroup, padded
+constexpr int kEpiBytes = 2 * kBT * kEpiRow;        // the epilogue reuses the stages' memory
+template <int kStages>
+constexpr int smem_bytes() { return 1024 + kStages * kStageBytes + 2 * kStages * 8; }
+
+struct Args {
+  CUtensorMap x_map;  // x [M, K]: box 64 (K) x 128 (tokens), 128-byte swizzle
+  CUtensorMap w_map;  // q [N, K]: box 64 (K) x 128 (features), 64-byte swizzle
+  Problem p;
+};
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+__device__ __forceinline__ uint32_t smem_u32(const void* ptr) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
+}
+__device__ __forceinline__ void mbar_init(uint64_t* bar, int count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_u32(bar)), "r"(count));
+}
+__device__ __forceinline__ void mbar_wait(uint64_t* bar, uint32_t parity) {
+  const uint32_t addr = smem_u32(bar);
+  uint32_t done = 0;
+  do {
+    asm volatile(
+        "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(addr), "r"(parity)
+        : "memory");
+  } while (!done);
+}
+// Arrives when `pred` (predicated, not branched: no divergent path among the wgmma).
+__device__ __forceinline__ void mbar_arrive_if(uint64_t* bar, bool pred) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %1, 0;\n@p mbarrier.arrive.shared::cta.b64 _, [%0];\n}\n" ::"r"(
+          smem_u32(bar)),
+      "r"(static_cast<int>(pred))
+      : "memory");
+}
+__device__ __forceinline__ void mbar_expect_tx(uint64_t* bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_u32(bar)),
+               "r"(bytes)
+               : "memory");
+}
+__device__ __forceinline__ void tma_load_2d(void* dst, const CUtensorMap* map, int c0, int c1,
+                                            uint64_t* bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%3, "
+      "%4}], [%2];" ::"r"(smem_u32(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(smem_u32(bar)), "r"(c0), "r"(c1)
+      : "memory");
+}
+
+// Shared-memory matrix descriptor of a K-major, 128-byte swizzled tile (rows of 128 bytes, 8-row
+// atoms 1024 bytes apart, the atom 1024-byte aligned).
+__device__ __forceinline__ uint64_t desc_sw128(uint32_t addr) {
+  return static_cast<uint64_t>((addr & 0x3FFFF) >> 4) | (uint64_t(1) << 16) |
+         (uint64_t(1024 >> 4) << 32) | (uint64_t(1) << 62);
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() {
+  asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
+}
+// Keeps registers the asynchronous wgmma reads or writes where they are until this point.
+__device__ __forceinline__ void fence_regs(float (&d)[64]) {
+#pragma unroll
+  for (int i = 0; i < 64; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+__device__ __forceinline__ void fence_regs(uint32_t (&a)[4][4]) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) asm volatile("" : "+r"(a[j][i])::"memory");
+}
+
+// wgmma.m64n128k16, fp32 accumulators, A from registers, B (K-major) from shared memory:
+// d = a . b + (scale_d ? d : 0).
+template <typename T> struct Wgmma;
+template <> struct Wgmma<__half> {
+  static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t desc,
+                                             int scale_d) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+        "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"
+        "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"
+        "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"
+        "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "
+        "{%64,%65,%66,%67}, %68, p, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d));
+  }
+};
+template <> struct Wgmma<__nv_bfloat16> {
+  static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t desc,
+                                             int scale_d) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
+        "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"
+        "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"
+        "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"
+        "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "
+        "{%64,%65,%66,%67}, %68, p, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d));
+  }
+};
+
+template <typename T, bool kPerGroup, int kStages>
+__global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
+  static_assert(kStages * kStageBytes >= kEpiBytes, "the epilogue reuses the stages");
+  const Problem& p = args.p;
+  if (!gate_open(p)) return;  // (launched without PDL: the previous kernel has completed)
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = reinterpret_cast<unsigned char*>(
+      (reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + kStages * kStageBytes);
+  uint64_t* empty = full + kStages;
+
+  // The warp's index, as a value the compiler knows to be warp-uniform.
+  const int tid = threadIdx.x, warp = __shfl_sync(0xffffffffu, tid >> 5, 0), lane = tid & 31;
+  const int n0 = blockIdx.x * kBN, m0 = blockIdx.y * kBT;
+  const int tiles = (p.k + kBK - 1) / kBK;
+
+  if (tid == 0) {
+    for (int s = 0; s < kStages; ++s) mbar_init(&full[s], 1), mbar_init(&empty[s], kConsumers / 32);
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  }
+  __syncthreads();
+
+  if (warp >= kConsumers / 32) {  // the producer warpgroup gives its registers to the consumers
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
+    if (warp == kConsumers / 32 && lane == 0) {
+      for (int c = 0; c < tiles; ++c) {
+        const int s = c % kStages;
+        if (c >= kStages) mbar_wait(&empty[s], ((c / kStages) - 1) & 1);
+        mbar_expect_tx(&full[s], kStageBytes);
+        unsigned char* stage = smem + s * kStageBytes;
+        tma_load_2d(stage, &args.x_map, c * kBK, m0, &full[s]);
+        tma_load_2d(stage + kXBytes, &args.w_map, c * kBK, n0, &full[s]);
+      }
+    }
+    return;
+  }
+
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
+  // A consumer: warpgroup wg (features wg * 64 .. + 63 of the tile), warp wq in it.
+  const int wg = warp >> 2, wq = warp & 3, g = lane >> 2, t = lane & 3;
+  const int r0 = wg * 64 + wq * 16 + g;  // this thread's weight rows in the tile: r0, r0 + 8
+  const int f0 = n0 + r0, f1 = f0 + 8;   // ... and in W
+  // Per group: K steps per group (the group size is a multiple of kBK); per channel: all of them.
+  const int steps_per_group = kPerGroup ? p.group_size / kBK : tiles;
+
+  // Fragment bytes in a stage's weight tile: for k16 step j, rows r0 / r0 + 8, bytes 16 j + 2 t
+  // (+1) and 16 j + 2 t + 8 (+1), at their 64-byte-swizzled places (16-byte chunk j of row r
+  // sits at chunk j ^ ((r >> 1) & 3)).
+  int frag_off[4][2];
+#pragma unroll
+  for (int j = 0; j < 4; ++j)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int r = r0 + 8 * h;
+      frag_off[j][h] = kXBytes + r * kBK + ((j ^ ((r >> 1) & 3)) << 4) + 2 * t;
+    }
+
+  float acc[64], part[64];  // part: the current group's sums (per group only)
+#pragma unroll
+  for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+  uint32_t frag[2][4][4];
+  float s0 = 0.0f, s1 = 0.0f;  // the current group's scales of rows f0, f1
+  // Pipeline state: the stage and its phase, the step within the group and the group, and the
+  // stage (of the previous step) whose hand-back waits for its wgmma.
+  int stage = 0, group_step = 0, group = 0, held = -1;
+  uint32_t phase = 0;
+  const uint32_t smem_base = smem_u32(smem);
+
+  auto step = [&](uint32_t (&a)[4][4], uint32_t (&a_prev)[4][4], bool last) {
+    if (kPerGroup && group_step == 0) {  // needed at the group's end: loaded early
+      s0 = f0 < p.n ? p.scales[static_cast<int64_t>(f0) * p.groups + group] : 0.0f;
+      s1 = f1 < p.n ? p.scales[static_cast<int64_t>(f1) * p.groups + group] : 0.0f;
+    }
+    mbar_wait(&full[stage], phase);
+    const unsigned char* tile = smem + stage * kStageBytes;
+    uint32_t raw[4][2];
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const uint32_t lo = *reinterpret_cast<const uint16_t*>(tile + frag_off[j][h]);
+        const uint32_t hi = *reinterpret_cast<const uint16_t*>(tile + frag_off[j][h] + 8);
+        raw[j][h] = __byte_perm(lo, hi, 0x5410);
+      }
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+#pragma unroll
+      for (int h = 0; h < 2; ++h) Int8x4<T>::convert(raw[j][h], a[j][h], a[j][h + 2]);
+    // The x tile's descriptor; k16 step j starts 32 bytes further (2 in the address field).
+    const uint64_t desc = desc_sw128(smem_base + stage * kStageBytes);
+    float(&d)[64] = *(kPerGroup ? &part : &acc);
+    wgmma_fence();
+#pragma unroll
+    for (int j = 0; j < 4; ++j) Wgmma<T>::run(d, a[j], desc + 2 * j, (group_step == 0 && j == 0) ? 0 : 1);
+    wgmma_commit();
+    const bool group_end = last || group_step + 1 == steps_per_group;
+    if (group_end) {
+      wgmma_wait<0>();
+      fence_regs(d);
+      fence_regs(a);
+      fence_regs(a_prev);
+      if constexpr (kPerGroup) {
+#pragma unroll
+        for (int i = 0; i < 64; ++i) acc[i] = fmaf((i & 2) ? s1 : s0, part[i], acc[i]);
+      }
+    } else {
+      wgmma_wait<1>();
+      fence_regs(a_prev);
+    }
+    // Hand back the stages whose wgmma have completed: the previous step's, and this one's if
+    // it waited for it.
+    __syncwarp();
+    if (held >= 0) mbar_arrive_if(&empty[held], lane == 0);
+    held = stage;
+    if (group_end) mbar_arrive_if(&empty[stage], lane == 0), held = -1;
+    if (++stage == kStages) stage = 0, phase ^= 1;
+    group_step = group_end ? 0 : group_step + 1;
+    group += group_end;
+  };
+  for (int c = 0; c < tiles; c += 2) {
+    step(frag[0], frag[1], c + 1 == tiles);
+    if (c + 1 < tiles) step(frag[1], frag[0], c + 2 == tiles);
+  }
+
+  // Epilogue. acc[i]: n8 block i / 4 of tokens; (i & 1): token +1; (i & 2): row r0 + 8.
+  float sc0 = 1.0f, sc1 = 1.0f, b0 = 0.0f, b1 = 0.0f;
+  if constexpr (!kPerGroup) {
+    sc0 = f0 < p.n ? p.scales[f0] : 0.0f;
+    sc1 = f1 < p.n ? p.scales[f1] : 0.0f;
+  }
+  if (p.bias != nullptr) {
+    const T* bias = static_cast<const T*>(p.bias);
+    b0 = f0 < p.n ? from_in<T>(bias[f0]) : 0.0f;
+    b1 = f1 < p.n ? from_in<T>(bias[f1]) : 0.0f;
+  }
+  // Both warpgroups' wgmma are done with the stages (and no TMA is in flight: every loaded step
+  // was consumed) before either writes its block over them.
+  asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");
+  unsigned char* epi = smem + wg * kBT * kEpiRow;
+  const int col0 = (wq * 16 + g) * 2;  // byte of feature r0 in a row of the warpgroup's block
+#pragma unroll
+  for (int i = 0; i < 64; ++i) {
+    const int token = (i >> 2) * 8 + 2 * t + (i & 1);
+    const bool hi = (i & 2) != 0;
+    const float v = kPerGroup ? acc[i] + (hi ? b1 : b0) : fmaf(hi ? sc1 : sc0, acc[i], hi ? b1 : b0);
+    *reinterpret_cast<T*>(epi + token * kEpiRow + col0 + (hi ? 16 : 0)) = to_out<T>(v);
+  }
+  asm volatile("bar.sync %0, 128;" ::"r"(2 + wg) : "memory");
+  const int wt = tid & 127;
+  T* out = static_cast<T*>(p.out);
+#pragma unroll
+  for (int i = 0; i < kBT * 8 / 128; ++i) {
+    const int idx = wt + i * 128, token = idx >> 3, seg = idx & 7;
+    const int m = m0 + token, n = n0 + wg * 64 + seg * 8;
+    if (m < p.m && n < p.n)
+      *reinterpret_cast<uint4*>(out + static_cast<int64_t>(m) * p.n + n) =
+          *reinterpret_cast<const uint4*>(epi + token * kEpiRow + seg * 16);
+  }
+}
+
+#else  // not sm_90a: never launched (the dispatch checks the device)
+
+template <typename T, bool kPerGroup, int kStages>
+__global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args) {}
+
+#endif
+
+// cuTensorMapEncodeTiled, from the driver through the runtime (liboctet does not link libcuda).
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void* f = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    OCT_CUDA_CHECK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000,
+                                                    cudaEnableDefault, &found));
+    if (found != cudaDriverEntryPointSuccess || f == nullptr)
+      fail(OCT_STATUS_CUDA_ERROR, "w8a16: the driver has no cuTensorMapEncodeTiled");
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+  }();
+  return fn;
+}
+
+// A 2-D row-major tensor [rows, cols] of `elem` bytes per element, boxes of box_cols x box_rows.
+CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int64_t rows,
+                       int64_t cols, int box_cols, int box_rows, CUtensorMapSwizzle swizzle) {
+  CUtensorMap map;
+  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(cols), static_cast<cuuint64_t>(rows)};
+  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(cols * elem)};
+  const cuuint32_t box[2] = {static_cast<cuuint32_t>(box_cols), static_cast<cuuint32_t>(box_rows)};
+  const cuuint32_t elem_strides[2] = {1, 1};
+  const CUresult r = tensor_map_encoder()(
+      &map, type, 2, const_cast<void*>(base), dims, strides, box, elem_strides,
+      CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+      CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS)
+    fail(OCT_STATUS_INTERNAL, "w8a16: cuTensorMapEncodeTiled failed (%d) for a [%lld, %lld] tensor",
+         static_cast<int>(r), static_cast<long long>(rows), static_cast<long long>(cols));
+  return map;
+}
+
+template <typename T, bool kPerGroup, int kStages>
+void launch(const Problem& p, int device, cudaStream_t stream) {
+  constexpr int kSmemBytes = smem_bytes<kStages>();
+  auto kernel = wgmma_kernel<T, kPerGroup, kStages>;
+  opt_in_smem<wgmma_kernel<T, kPerGroup, kStages>>(device, kSmemBytes);  // once per device
+  Args args;
+  args.x_map = tensor_map(std::is_same_v<T, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
+                                                   : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+                          2, p.x, p.m, p.k, kBK, kBT, CU_TENSOR_MAP_SWIZZLE_128B);
+  args.w_map = tensor_map(CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, p.q, p.n, p.k, kBK, kBN,
+                          CU_TENSOR_MAP_SWIZZLE_64B);
+  args.p = p;
+  const dim3 grid(static_cast<unsigned>((p.n + kBN - 1) / kBN),
+                  static_cast<unsigned>((p.m + kBT - 1) / kBT));
+  if (grid.y > 65535)
+    fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 token tiles", p.m);
+  kernel<<<grid, kThreads, kSmemBytes, stream>>>(args);
+  OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
+}
+
+}  // namespace
+
+template <typename T>
+void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
+  // Stage counts 4, 5, 6 and 8 measured alike on the H100 (docs/perf-notes-w8a16.md).
+  if (p.groups > 1)
+    launch<T, true, 4>(p, device, stream);
+  else
+    launch<T, false, 4>(p, device, stream);
+}
+
+template void launch_gemm_wgmma<__half>(const Problem&, int, cudaStream_t);
+template void launch_gemm_wgmma<__nv_bfloat16>(const Problem&, int, cudaStream_t);
+
+}  // namespace octet::cuda::w8a16
