@@ -45,7 +45,10 @@ constexpr int kStageBytes = kXBytes + kWBytes;      // a multiple of 1024: the s
 constexpr int kEpiRow = 64 * 2 + 16;                // one token's 64 features of a warpgroup, padded
 constexpr int kEpiBytes = 2 * kBT * kEpiRow;        // the epilogue reuses the stages' memory
 template <int kStages>
-constexpr int smem_bytes() { return 1024 + kStages * kStageBytes + 2 * kStages * 8; }
+constexpr int smem_bytes() {
+  static_assert(kStages >= 3 && kStages * kStageBytes >= kEpiBytes, "the epilogue reuses the stages");
+  return 1024 + kStages * kStageBytes + 2 * kStages * 8;
+}
 
 struct Args {
   CUtensorMap x_map;  // x [M, K]: box 64 (K) x 128 (tokens), 128-byte swizzle
@@ -172,7 +175,6 @@ template <> struct Wgmma<__nv_bfloat16> {
 
 template <typename T, bool kPerGroup, int kStages>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
-  static_assert(kStages * kStageBytes >= kEpiBytes, "the epilogue reuses the stages");
   const Problem& p = args.p;
   if (!gate_open(p)) return;  // (launched without PDL: the previous kernel has completed)
   extern __shared__ unsigned char smem_raw[];
@@ -231,17 +233,17 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 #pragma unroll
   for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
   uint32_t frag[2][4][4];
-  float s0 = 0.0f, s1 = 0.0f;  // the current group's scales of rows f0, f1
-  // Pipeline state: the stage and its phase, the step within the group and the group, and the
-  // stage (of the previous step) whose hand-back waits for its wgmma.
-  int stage = 0, group_step = 0, group = 0, held = -1;
-  uint32_t phase = 0;
+  // Scales of rows f0, f1: the group being summed, and the next one's (loaded with its first
+  // step's fragments, which are prepared before the current group is scaled).
+  float s0 = 0.0f, s1 = 0.0f, next_s0 = 0.0f, next_s1 = 0.0f;
   const uint32_t smem_base = smem_u32(smem);
 
-  auto step = [&](uint32_t (&a)[4][4], uint32_t (&a_prev)[4][4], bool last) {
-    if (kPerGroup && group_step == 0) {  // needed at the group's end: loaded early
-      s0 = f0 < p.n ? p.scales[static_cast<int64_t>(f0) * p.groups + group] : 0.0f;
-      s1 = f1 < p.n ? p.scales[static_cast<int64_t>(f1) * p.groups + group] : 0.0f;
+  // Waits for step c's stage and prepares its fragments in `a`.
+  auto prepare = [&](int c, int stage, uint32_t phase, bool group_start, uint32_t (&a)[4][4]) {
+    if (kPerGroup && group_start) {
+      const int group = c / steps_per_group;
+      next_s0 = f0 < p.n ? p.scales[static_cast<int64_t>(f0) * p.groups + group] : 0.0f;
+      next_s1 = f1 < p.n ? p.scales[static_cast<int64_t>(f1) * p.groups + group] : 0.0f;
     }
     mbar_wait(&full[stage], phase);
     const unsigned char* tile = smem + stage * kStageBytes;
@@ -258,40 +260,47 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     for (int j = 0; j < 4; ++j)
 #pragma unroll
       for (int h = 0; h < 2; ++h) Int8x4<T>::convert(raw[j][h], a[j][h], a[j][h + 2]);
-    // The x tile's descriptor; k16 step j starts 32 bytes further (2 in the address field).
-    const uint64_t desc = desc_sw128(smem_base + stage * kStageBytes);
+  };
+
+  // Software pipeline: step c's wgmma run while step c + 1's fragments are prepared (after step
+  // c - 1's wgmma, which read the other fragment buffer, have completed); at a group's end the
+  // group's sums are scaled after that preparation, so the drain overlaps it.
+  int stage = 0, group_step = 0, held = -1;  // held: a stage whose hand-back waits for its wgmma
+  uint32_t phase = 0;
+  auto step = [&](int c, uint32_t (&a)[4][4], uint32_t (&a_next)[4][4]) {
+    if (group_step == 0) s0 = next_s0, s1 = next_s1;
+    const uint64_t desc = desc_sw128(smem_base + stage * kStageBytes);  // +2 per k16 step (32 B)
     float(&d)[64] = *(kPerGroup ? &part : &acc);
     wgmma_fence();
 #pragma unroll
     for (int j = 0; j < 4; ++j) Wgmma<T>::run(d, a[j], desc + 2 * j, (group_step == 0 && j == 0) ? 0 : 1);
     wgmma_commit();
-    const bool group_end = last || group_step + 1 == steps_per_group;
+    wgmma_wait<1>();  // step c - 1's wgmma are done: its stage and fragment buffer are free
+    fence_regs(a_next);
+    __syncwarp();
+    if (held >= 0) mbar_arrive_if(&empty[held], lane == 0);
+    held = stage;
+    const bool group_end = c + 1 == tiles || group_step + 1 == steps_per_group;
+    if (++stage == kStages) stage = 0, phase ^= 1;
+    if (c + 1 < tiles) prepare(c + 1, stage, phase, group_end, a_next);
     if (group_end) {
       wgmma_wait<0>();
       fence_regs(d);
       fence_regs(a);
-      fence_regs(a_prev);
       if constexpr (kPerGroup) {
 #pragma unroll
         for (int i = 0; i < 64; ++i) acc[i] = fmaf((i & 2) ? s1 : s0, part[i], acc[i]);
       }
-    } else {
-      wgmma_wait<1>();
-      fence_regs(a_prev);
+      __syncwarp();
+      mbar_arrive_if(&empty[held], lane == 0);
+      held = -1;
     }
-    // Hand back the stages whose wgmma have completed: the previous step's, and this one's if
-    // it waited for it.
-    __syncwarp();
-    if (held >= 0) mbar_arrive_if(&empty[held], lane == 0);
-    held = stage;
-    if (group_end) mbar_arrive_if(&empty[stage], lane == 0), held = -1;
-    if (++stage == kStages) stage = 0, phase ^= 1;
     group_step = group_end ? 0 : group_step + 1;
-    group += group_end;
   };
+  prepare(0, 0, 0, true, frag[0]);
   for (int c = 0; c < tiles; c += 2) {
-    step(frag[0], frag[1], c + 1 == tiles);
-    if (c + 1 < tiles) step(frag[1], frag[0], c + 2 == tiles);
+    step(c, frag[0], frag[1]);
+    if (c + 1 < tiles) step(c + 1, frag[1], frag[0]);
   }
 
   // Epilogue. acc[i]: n8 block i / 4 of tokens; (i & 1): token +1; (i & 2): row r0 + 8.
