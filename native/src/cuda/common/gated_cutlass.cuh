@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "cuda/common/check.cuh"
+#include "cuda/common/device.hpp"
 #include "cuda/common/pdl.cuh"
 #include "cutlass/cluster_launch.hpp"
 #include "cutlass/cutlass.h"
@@ -41,8 +42,9 @@ void launch_gated(typename Kernel::Params const& params, CountGate gate, bool pd
   const dim3 grid = Kernel::get_grid_shape(params);
   const int smem = Kernel::SharedStorageSize;
   auto* fn = gated_device_kernel<Kernel>;
-  // Granted per device on each call: cheap next to the launch, and correct on any device.
-  OCT_CUDA_CHECK(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  int device = 0;
+  OCT_CUDA_CHECK(cudaGetDevice(&device));  // the caller's context made it current
+  opt_in_smem<gated_device_kernel<Kernel>>(device, smem);
   using Cluster = typename Kernel::DispatchPolicy::ClusterShape;
   const dim3 cluster(cute::size<0>(Cluster{}), cute::size<1>(Cluster{}), cute::size<2>(Cluster{}));
   void* args[] = {const_cast<void*>(static_cast<const void*>(&params)), &gate};

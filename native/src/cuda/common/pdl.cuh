@@ -5,7 +5,24 @@
 // memory to be visible, before it reads anything, so where the call sits only affects speed.
 #pragma once
 
+#include <cuda_runtime.h>
+
 namespace octet::cuda {
+
+// Host: a launch configuration for cudaLaunchKernelEx, with programmatic dependent launch when
+// `pdl` (compute capability 9.0 and newer). Holds its attribute, so it is neither copied nor moved.
+struct PdlLaunch {
+  cudaLaunchConfig_t cfg = {};
+  cudaLaunchAttribute attr[1] = {};
+  PdlLaunch(dim3 grid, dim3 block, cudaStream_t stream, bool pdl) {
+    cfg.gridDim = grid, cfg.blockDim = block, cfg.stream = stream;
+    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[0].val.programmaticStreamSerializationAllowed = 1;
+    cfg.attrs = attr, cfg.numAttrs = pdl ? 1 : 0;
+  }
+  PdlLaunch(const PdlLaunch&) = delete;
+  PdlLaunch& operator=(const PdlLaunch&) = delete;
+};
 
 __device__ __forceinline__ void allow_dependent_launch() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900

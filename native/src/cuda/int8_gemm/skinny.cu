@@ -265,19 +265,11 @@ template <int NT>
 void launch(const GemmS8Problem& p, bool pdl, cudaStream_t stream) {
   const int64_t blocks = (p.n + kRows - 1) / kRows;
   if (blocks > 0x7fffffff) fail(OCT_STATUS_NOT_SUPPORTED, "N = %lld is too large", (long long)p.n);
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(static_cast<unsigned>(blocks));
-  cfg.blockDim = dim3(kWarps * 32);
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = pdl ? 1 : 0;
+  const PdlLaunch l(dim3(static_cast<unsigned>(blocks)), dim3(kWarps * 32), stream, pdl);
   if (p.outlier_x != nullptr)
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_s8_kernel<NT, true>, p));
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&l.cfg, skinny_s8_kernel<NT, true>, p));
   else
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_s8_kernel<NT, false>, p));
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&l.cfg, skinny_s8_kernel<NT, false>, p));
   OCT_CUDA_CHECK_LAUNCH("skinny_s8_kernel");
 }
 

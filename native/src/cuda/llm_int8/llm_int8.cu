@@ -882,11 +882,10 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   // Both layers are enqueued and the count read by each kernel picks the one that works: the
   // outlier GEMM and the sm90 int8 GEMM return at once when promoted, the W8A16 pass (after the
   // int8 GEMM, so that it overwrites what the ungated kernels wrote) only runs when promoted. At
-  // decode sizes the decode kernel does both (its W8A16 branch): no further launch. The W8A16
-  // kernels need oct_gemm_w8a16's K % 16 and 16-byte aligned x and q; else a plain kernel.
+  // decode sizes the decode kernel does both (its W8A16 branch): no further launch. Where the
+  // W8A16 kernels cannot run (w8a16::accepts), a plain kernel.
   const int64_t promote_above = llm_int8_promote_above(p.k);
-  auto aligned16 = [](const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; };
-  const bool w8a16_ok = p.k % 16 == 0 && aligned16(p.x) && aligned16(p.q);
+  const bool w8a16_ok = w8a16::accepts(p.x, p.q, p.k);
   g.promote_above = promote_above;
   g.promote_x = computed && !w8a16_ok ? nullptr : p.x;
   const bool promoted_in_gemm = computed && w8a16_ok;

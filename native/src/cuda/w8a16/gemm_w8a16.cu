@@ -45,16 +45,18 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
          "oct_gemm_w8a16 needs a GPU of compute capability 8.0 or newer (mma.sync with bf16); "
          "device %d has %d.%d", device, dev.sm / 10, dev.sm % 10);
   // Hopper: per channel with CUTLASS, its wgmma GEMM takes over from the skinny kernel where it
-  // is faster (skinny_beats_sm90); otherwise (per group, or no CUTLASS) our wgmma GEMM runs
-  // above kSkinnyLimitM. Elsewhere the skinny kernel runs up to kSkinnyLimitM and the mma.sync
-  // GEMM above.
+  // is faster (skinny_beats_sm90); otherwise (per group, or no CUTLASS) our wgmma GEMM does
+  // (skinny_beats_wgmma), above kSkinnyLimitM always. Elsewhere the skinny kernel runs up to
+  // kSkinnyLimitM and the mma.sync GEMM above.
   const bool hopper = dev.sm == 90;
   bool sm90 = false;
 #if defined(OCTET_WITH_CUTLASS)
   sm90 = hopper && sm90_gemm_applies(p);
 #endif
   bool wgmma = hopper && !sm90 && wgmma_gemm_applies(p);
-  int skinny_max = sm90 ? (skinny_beats_sm90(p, dev.sm_count) ? p.m : 0) : kSkinnyLimitM;
+  int skinny_max = kSkinnyLimitM;
+  if (sm90) skinny_max = skinny_beats_sm90(p, dev.sm_count) ? p.m : 0;
+  else if (wgmma) skinny_max = skinny_beats_wgmma(p, dev.sm_count) ? kSkinnyLimitM : 0;
   switch (forced_kernel()) {
     case Forced::skinny: skinny_max = kSkinnyLimitM; break;
     case Forced::gemm: skinny_max = 0, sm90 = wgmma = false; break;

@@ -1,5 +1,6 @@
 // W8A16 for small M: the launches of the weight-streaming kernel (skinny_body.cuh).
 #include "cuda/common/check.cuh"
+#include "cuda/common/pdl.cuh"
 #include "cuda/w8a16/skinny_body.cuh"
 
 namespace octet::cuda::w8a16 {
@@ -21,20 +22,12 @@ template <typename T, int NT, class SC, class SG = SC>
 void launch(const Problem& p, bool pdl, cudaStream_t stream) {
   const bool per_group = p.groups > 1;
   const unsigned blocks = static_cast<unsigned>((p.n + skinny::kRows - 1) / skinny::kRows);
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(blocks, static_cast<unsigned>((p.m + kSliceM - 1) / kSliceM));
-  cfg.blockDim = dim3((per_group ? SG::kWarps : SC::kWarps) * 32);
-  cfg.dynamicSmemBytes = 0;
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = pdl ? 1 : 0;
+  const PdlLaunch l(dim3(blocks, static_cast<unsigned>((p.m + kSliceM - 1) / kSliceM)),
+                   dim3((per_group ? SG::kWarps : SC::kWarps) * 32), stream, pdl);
   if (per_group)
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_kernel<T, NT, true, SG>, p));
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&l.cfg, skinny_kernel<T, NT, true, SG>, p));
   else
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, skinny_kernel<T, NT, false, SC>, p));
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&l.cfg, skinny_kernel<T, NT, false, SC>, p));
   OCT_CUDA_CHECK_LAUNCH("w8a16 skinny_kernel");
 }
 

@@ -1,10 +1,12 @@
 // Weight-only INT8 (W8A16) on the GPU: the pieces both kernels share, and the kernels' launchers.
 //
-// Both kernels feed the tensor cores (mma.sync.m16n8k16, fp32 accumulators) with the int8 weight
-// converted in registers to *exact* fp16/bf16 integers (|q| <= 127 is exact in both), so every
-// product x * q is exact and the only roundings are the fp32 accumulation and the final one. The
-// scales stay fp32: per channel they multiply the finished dot product; per group they multiply
-// each 64-wide chunk's partial sum before it joins the fp32 accumulator.
+// Every kernel feeds the tensor cores (mma.sync.m16n8k16 in the skinny and mma.sync kernels,
+// wgmma in the Hopper ones; fp32 accumulators) with the int8 weight converted in registers to
+// *exact* fp16/bf16 integers (|q| <= 127 is exact in both), so every product x * q is exact and
+// the only roundings are the fp32 accumulation and the final one. The scales stay fp32: per
+// channel they multiply the finished dot product; per group they multiply a partial sum (each
+// 64-wide chunk's in the mma.sync kernels, each group's in the wgmma one) before it joins the
+// fp32 accumulator.
 //
 // K permutation. A dot product does not care in which order its terms meet, so within every chunk
 // of 64 inputs we hand the mma a permuted k: the slot that m16n8k16 calls k = (2t + e) or
@@ -72,6 +74,13 @@ __device__ __forceinline__ bool gate_open(const Problem& p) {
   return p.gate_count == nullptr || *p.gate_count > p.gate_above;
 }
 
+// What every W8A16 kernel needs, and oct_gemm_w8a16 checks (with its errors): K % 16 == 0 and
+// 16-byte aligned x and q. The library's other layers (LLM.int8() promoted) ask here.
+inline bool accepts(const void* x, const int8_t* q, int64_t k) {
+  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
+  return k % 16 == 0 && aligned(x) && aligned(q);
+}
+
 // The dispatch by M (and N) of oct_gemm_w8a16 (gemm_w8a16.cu), for the library's other layers
 // too (LLM.int8() promoted): skinny kernel, sm90 CUTLASS GEMM or mma.sync GEMM. Needs K % 16 == 0
 // and 16-byte aligned x and q (oct_gemm_w8a16's checks); enqueues on `stream` only.
@@ -118,6 +127,17 @@ inline bool sm90_gemm_applies(const Problem& p) {
 inline bool wgmma_gemm_applies(const Problem& p) {
   auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
   return p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) && aligned(p.out);
+}
+
+// Skinny kernel or our wgmma GEMM, up to kSkinnyLimitM (H100, per group 128, perf notes): the
+// skinny kernel to M = 64; past it the wgmma GEMM, whose time is set by K and its waves of
+// 128 x 128 tiles, wins once its tiles fill a third of the SMs (N >= 6144 at M <= 128: 40 us
+// against 41-47 at (6144, 4096), 42 against 71-89 at (11008, 4096)); with fewer the 64-token
+// slices are faster (4096^2: 28-32 us against 39).
+inline bool skinny_beats_wgmma(const Problem& p, int sm_count) {
+  if (p.m <= kSliceM) return true;
+  const int64_t tiles = static_cast<int64_t>((p.n + 127) / 128) * ((p.m + 127) / 128);
+  return 3 * tiles < sm_count;
 }
 
 // Skinny kernel or sm90 GEMM (per channel on Hopper): the measured crossover (perf notes) is
