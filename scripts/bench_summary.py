@@ -86,6 +86,10 @@ def main(path):
     v = [x for x in v if x == x]
     if v:
         print(f"| W8A16 M>=512 within 5% of fp16 | min {min(v):.2f}x | {'yes' if min(v) >= 0.95 else 'no'} |")
+    v = [over_fp16("octet_w8a16", "group128", m, n, k) for (n, k) in LLAMA2 for m in ms if m >= 512]
+    v = [x for x in v if x == x]
+    if v:
+        print(f"| W8A16 per group 128, M>=512 within 5% of fp16 | min {min(v):.2f}x, geomean {geomean(v):.2f}x | {'yes' if min(v) >= 0.95 else 'no'} |")
     for var in sorted({k[1] for k in rows if k[0] == "octet_llm_int8"}):
         for m in (1, 16, 2048):
             us = t(rows, "octet_llm_int8", var, m, 4096, 4096)
@@ -94,14 +98,15 @@ def main(path):
     print()
     for (n, k) in LLAMA2:
         print(f"**(N, K) = ({n}, {k})**, microseconds (speed-up over cuBLAS fp16 with fp32 accumulation)\n")
-        print("| M | cuBLAS fp16 | cuBLAS int8 | Octet int8 GEMM (int32) | Octet W8A8 path | Octet W8A16 |")
-        print("|---|---|---|---|---|---|")
+        print("| M | cuBLAS fp16 | cuBLAS int8 | Octet int8 GEMM (int32) | Octet W8A8 path | Octet W8A16 | Octet W8A16, group 128 |")
+        print("|---|---|---|---|---|---|---|")
         for m in ms:
             f = fp16(m, n, k)
             cell = lambda us, base=f: f"{us:.1f} ({base / us:.2f}x)" if us == us else "-"
             own = lambda op, var: cell(t(rows, op, var, m, n, k), FP16_BASE.get((op, var, m, n, k)) or f)
             print(f"| {m} | {f:.1f} | {cell(i8(m, n, k))} | {cell(t(rows, 'octet_s8', 'int32_raw', m, n, k))} "
-                  f"| {own('octet_w8a8', 'dyn_per_token')} | {own('octet_w8a16', 'per_channel')} |")
+                  f"| {own('octet_w8a8', 'dyn_per_token')} | {own('octet_w8a16', 'per_channel')} "
+                  f"| {own('octet_w8a16', 'group128')} |")
         print()
 
 
