@@ -61,9 +61,9 @@ int main() {
           bad += run_and_check(gpu, m, n, k, c, ++seed);
         }
       }
-  // N past a 128-feature tile but a multiple of 8, K past a 64-wide step (the wgmma GEMM's
-  // partial tiles and zero-filled TMA boxes), M past a 128-token tile.
-  for (int64_t k : {320, 4096})
+  // N past a 128-feature tile but a multiple of 8, K past a 64-wide step or short of one (the
+  // wgmma GEMM's partial tiles and zero-filled TMA boxes), M past a 128-token tile.
+  for (int64_t k : {16, 80, 320, 4096})
     for (int64_t m : {17, 129, 300})
       for (int i = 0; i < 12; i += 5) {
         Combo c = combo(i + static_cast<int>(m));
