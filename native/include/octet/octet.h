@@ -257,9 +257,10 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
  * Alignment: K % 16 == 0 (else OCT_STATUS_MISALIGNED). M, N and K are at most 2^31 - 1.
  * NaN/Inf in x, or a NaN scale (a non-finite weight group), give NaN outputs where they reach.
  * On CUDA (sm_80 or newer): small M runs a weight-streaming kernel that reads each weight byte
- * once (up to M = 128 in slices of 64 tokens; on Hopper per channel only where it beats the
- * CUTLASS GEMM, M <= 16 always); larger M a tensor-core GEMM. Both run on `stream`, allocate
- * nothing and never synchronise (graph-capturable).
+ * once (up to M = 128 in slices of 64 tokens; on Hopper only where it beats the GEMM there:
+ * per channel M <= 16 always, per group M <= 64 always); larger M a tensor-core GEMM (on Hopper
+ * wgmma: CUTLASS's per channel, Octet's own per group). All run on `stream`, allocate nothing
+ * and never synchronise (graph-capturable).
  */
 OCT_API oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale,
                                     oct_tensor_t bias, oct_tensor_t out, oct_stream_t stream);
