@@ -12,16 +12,17 @@
 // with the partial sums formed per group instead of per 64-wide chunk. Per channel the scale
 // multiplies the finished sum in the epilogue.
 //
-// CTA: 128 features x 128 tokens, 288 threads: two consumer warpgroups (64 features each) and one
-// producer warp. The producer's lane 0 loads each 64-wide K step's tiles with TMA (x: 128 x 64
-// fp16/bf16, 128-byte swizzle; W: 128 x 64 int8, 64-byte swizzle, so the consumers' 2-byte
-// shared loads of their fragments are conflict-free) into a ring of kStages stages guarded by
-// "full" (transaction count) and "empty" (one arrival per consumer warp) mbarriers. Out-of-range
-// rows and K are zero-filled by TMA. Each consumer warpgroup keeps one K step's wgmma in flight
-// while it loads and converts the next step's fragments (two fragment buffers); at a group's end
-// it waits for all of its wgmma, scales and adds. Epilogue: through shared memory, 16-byte stores
-// of whole rows of out. No workspace, no split-K: deterministic; launched without PDL; graph
-// capturable (the tensor maps travel by value in the kernel parameters).
+// CTA: 128 features x 128 tokens, 384 threads: two consumer warpgroups (64 features each) and a
+// producer warpgroup that gives its registers to them (setmaxnreg) and whose first lane loads
+// each 64-wide K step's tiles with TMA (x: 128 x 64 fp16/bf16, 128-byte swizzle; W: 128 x 64
+// int8, 64-byte swizzle, so the consumers' 2-byte shared loads of their fragments are
+// conflict-free) into a ring of kStages stages guarded by "full" (transaction count) and "empty"
+// (one arrival per consumer warp) mbarriers. Out-of-range rows and K are zero-filled by TMA. Each
+// consumer warpgroup prepares the next K step's fragments while the current step's wgmma run
+// (two fragment buffers); at a group's end it then waits for its wgmma, scales and adds.
+// Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
+// No workspace, no split-K: deterministic; launched without PDL; graph capturable (the tensor
+// maps travel by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -37,6 +38,7 @@ namespace {
 constexpr int kBK = 64;          // K per stage
 constexpr int kBN = 128;         // features per CTA (two warpgroups x 64)
 constexpr int kBT = 128;         // tokens per CTA (wgmma N)
+constexpr int kStages = 4;       // 4, 5, 6 and 8 measured alike on the H100 (perf notes)
 constexpr int kConsumers = 256;  // two warpgroups
 constexpr int kThreads = kConsumers + 128;  // + the producer warpgroup (one thread works)
 constexpr int kXBytes = kBT * kBK * 2;
@@ -44,13 +46,10 @@ constexpr int kWBytes = kBN * kBK;
 // A multiple of 1024: every stage's swizzle atoms stay aligned.
 constexpr int kStageBytes = kXBytes + kWBytes;
 constexpr int kEpiRow = 64 * 2 + 16;  // one token's 64 features of a warpgroup, padded
-constexpr int kEpiBytes = 2 * kBT * kEpiRow;        // the epilogue reuses the stages' memory
-template <int kStages>
-constexpr int smem_bytes() {
-  static_assert(kStages >= 3 && kStages * kStageBytes >= kEpiBytes,
-                "the epilogue reuses the stages");
-  return 1024 + kStages * kStageBytes + 2 * kStages * 8;
-}
+constexpr int kEpiBytes = 2 * kBT * kEpiRow;  // the epilogue reuses the stages' memory
+static_assert(kStages >= 3 && kStages * kStageBytes >= kEpiBytes, "the epilogue reuses the stages");
+// + 1024 for aligning the base, + the full and empty barriers.
+constexpr int kSmemBytes = 1024 + kStages * kStageBytes + 2 * kStages * 8;
 
 struct Args {
   CUtensorMap x_map;  // x [M, K]: box 64 (K) x 128 (tokens), 128-byte swizzle
@@ -168,7 +167,7 @@ template <> struct Wgmma<__nv_bfloat16> {
 };
 #undef OCT_WGMMA_M64N128K16_RS
 
-template <typename T, bool kPerGroup, int kStages>
+template <typename T, bool kPerGroup>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
   const Problem& p = args.p;
   if (!gate_open(p)) return;  // (launched without PDL: the previous kernel has completed)
@@ -338,7 +337,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 
 #else  // not sm_90a: never launched (the dispatch checks the device)
 
-template <typename T, bool kPerGroup, int kStages>
+template <typename T, bool kPerGroup>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args) {}
 
 #endif
@@ -375,11 +374,9 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
-template <typename T, bool kPerGroup, int kStages>
+template <typename T, bool kPerGroup>
 void launch(const Problem& p, int device, cudaStream_t stream) {
-  constexpr int kSmemBytes = smem_bytes<kStages>();
-  auto kernel = wgmma_kernel<T, kPerGroup, kStages>;
-  opt_in_smem<wgmma_kernel<T, kPerGroup, kStages>>(device, kSmemBytes);  // once per device
+  opt_in_smem<wgmma_kernel<T, kPerGroup>>(device, kSmemBytes);  // once per device
   Args args;
   args.x_map = tensor_map(std::is_same_v<T, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
                                                    : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
@@ -391,7 +388,7 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                   static_cast<unsigned>((p.m + kBT - 1) / kBT));
   if (grid.y > 65535)
     fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 token tiles", p.m);
-  kernel<<<grid, kThreads, kSmemBytes, stream>>>(args);
+  wgmma_kernel<T, kPerGroup><<<grid, kThreads, kSmemBytes, stream>>>(args);
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }
 
@@ -399,11 +396,10 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
 
 template <typename T>
 void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
-  // Stage counts 4, 5, 6 and 8 measured alike on the H100 (docs/perf-notes-w8a16.md).
   if (p.groups > 1)
-    launch<T, true, 4>(p, device, stream);
+    launch<T, true>(p, device, stream);
   else
-    launch<T, false, 4>(p, device, stream);
+    launch<T, false>(p, device, stream);
 }
 
 template void launch_gemm_wgmma<__half>(const Problem&, int, cudaStream_t);

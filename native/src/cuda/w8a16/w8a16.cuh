@@ -74,16 +74,17 @@ __device__ __forceinline__ bool gate_open(const Problem& p) {
   return p.gate_count == nullptr || *p.gate_count > p.gate_above;
 }
 
+inline bool aligned16(const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; }
+
 // What every W8A16 kernel needs, and oct_gemm_w8a16 checks (with its errors): K % 16 == 0 and
 // 16-byte aligned x and q. The library's other layers (LLM.int8() promoted) ask here.
 inline bool accepts(const void* x, const int8_t* q, int64_t k) {
-  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
-  return k % 16 == 0 && aligned(x) && aligned(q);
+  return k % 16 == 0 && aligned16(x) && aligned16(q);
 }
 
 // The dispatch by M (and N) of oct_gemm_w8a16 (gemm_w8a16.cu), for the library's other layers
-// too (LLM.int8() promoted): skinny kernel, sm90 CUTLASS GEMM or mma.sync GEMM. Needs K % 16 == 0
-// and 16-byte aligned x and q (oct_gemm_w8a16's checks); enqueues on `stream` only.
+// too (LLM.int8() promoted): skinny kernel, sm90 CUTLASS GEMM, our wgmma GEMM or mma.sync GEMM.
+// Needs what `accepts` checks; enqueues on `stream` only.
 void run(const Problem& p, bool bf16, int device, cudaStream_t stream);
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
@@ -116,17 +117,15 @@ constexpr int kSm90HugeMinM = 1024;
 // scales in the activation type, which would break the fp32-scale numerics), K % 16 == 0 and
 // N % 8 == 0 (TMA row pitches), 16-byte aligned pointers.
 inline bool sm90_gemm_applies(const Problem& p) {
-  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
-  return p.groups == 1 && p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) &&
-         aligned(p.out) && aligned(p.scales) && (p.bias == nullptr || aligned(p.bias));
+  return p.groups == 1 && accepts(p.x, p.q, p.k) && p.n % 8 == 0 && aligned16(p.out) &&
+         aligned16(p.scales) && (p.bias == nullptr || aligned16(p.bias));
 }
 
 // Whether the wgmma GEMM can take the problem: TMA wants 16-byte row pitches (K % 16 == 0) and
 // aligned x and q; the epilogue stores 16 bytes of out at a time (N % 8 == 0, aligned out).
 // (Per-group sizes are multiples of 64, the kernel's K step, by oct_gemm_w8a16's checks.)
 inline bool wgmma_gemm_applies(const Problem& p) {
-  auto aligned = [](const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; };
-  return p.k % 16 == 0 && p.n % 8 == 0 && aligned(p.x) && aligned(p.q) && aligned(p.out);
+  return accepts(p.x, p.q, p.k) && p.n % 8 == 0 && aligned16(p.out);
 }
 
 // Skinny kernel or our wgmma GEMM, up to kSkinnyLimitM (H100, per group 128, perf notes): the
