@@ -29,18 +29,34 @@ float from_bits(oct_dtype_t d, uint16_t h) {
   return d == OCT_DTYPE_FP16 ? octet::half_to_float(h) : octet::bf16_to_float(h);
 }
 
+// A [rows, cols] view at element `offset` of a fresh tensor (offset 0: the whole of it), the
+// elements before it poisoned; an odd offset makes x or xq start off any vector alignment.
+struct View {
+  std::unique_ptr<Tensor> base;
+  oct_tensor_t t = nullptr;
+  View(oct_context_t ctx, oct_dtype_t dtype, int64_t rows, int64_t cols, int64_t offset) {
+    base = std::make_unique<Tensor>(ctx, dtype, std::vector<int64_t>{rows * cols + offset});
+    base->poison();
+    const int64_t shape[2] = {rows, cols};
+    OCT(oct_tensor_view(base->t, 2, shape, offset, &t));
+  }
+  ~View() { oct_tensor_destroy(t); }
+  View(const View&) = delete;
+  View& operator=(const View&) = delete;
+};
+
 // Quantizes `in` on both backends with `scheme` (static: scale `s`; smooth: optional [K]) and
-// compares xq and the scales bitwise.
+// compares xq and the scales bitwise; x and xq are views at element offsets x_off and q_off.
 void run_case(oct_context_t cpu, oct_context_t gpu, const Input& in, oct_act_scheme_t scheme,
-              float s, const std::vector<float>* smooth, const char* what) {
+              float s, const std::vector<float>* smooth, const char* what, int64_t x_off = 0,
+              int64_t q_off = 0) {
   const int64_t n_scales = scheme == OCT_ACT_DYNAMIC_PER_TOKEN ? in.rows : 1;
   std::vector<uint8_t> q[2], sc[2];
   oct_context_t ctxs[2] = {cpu, gpu};
   for (int b = 0; b < 2; ++b) {
-    Tensor x(ctxs[b], in.dtype, {in.rows, in.cols}), xq(ctxs[b], OCT_DTYPE_INT8, {in.rows, in.cols}),
-        scales(ctxs[b], OCT_DTYPE_FP32, {n_scales});
-    x.upload(in.bits);
-    xq.poison();
+    View x(ctxs[b], in.dtype, in.rows, in.cols, x_off), xq(ctxs[b], OCT_DTYPE_INT8, in.rows, in.cols, q_off);
+    Tensor scales(ctxs[b], OCT_DTYPE_FP32, {n_scales});
+    OCT(oct_tensor_copy_from_host(x.t, in.bits.data(), static_cast<int64_t>(in.bits.size() * 2), nullptr));
     if (scheme == OCT_ACT_STATIC_PER_TENSOR)
       scales.upload(std::vector<float>{s});
     else
@@ -51,7 +67,8 @@ void run_case(oct_context_t cpu, oct_context_t gpu, const Input& in, oct_act_sch
       sm->upload(*smooth);
     }
     OCT(oct_quantize_activations(x.t, scheme, sm ? sm->t : nullptr, xq.t, scales.t, nullptr));
-    q[b] = xq.download<uint8_t>();
+    q[b].resize(static_cast<size_t>(in.rows * in.cols));
+    OCT(oct_tensor_copy_to_host(xq.t, q[b].data(), static_cast<int64_t>(q[b].size()), nullptr));
     sc[b] = scales.download<uint8_t>();
   }
   int64_t diff = 0, first = -1;
@@ -127,11 +144,13 @@ int main() {
       run_case(cpu, gpu, all, OCT_ACT_STATIC_PER_TENSOR, s, nullptr, "all values, static");
     run_case(cpu, gpu, all, OCT_ACT_DYNAMIC_PER_TOKEN, 0, nullptr, "all values, per token");
     run_case(cpu, gpu, all, OCT_ACT_DYNAMIC_PER_TENSOR, 0, nullptr, "all values, per tensor");
-    // Near-tie rows at each register-resident length (256 threads x 2 or 4 chunks of 8, 512 x
-    // 4) and past them, and a ragged K; more rows than the persistent grid has blocks (each
-    // block then quantizes several rows, loading the next during the current one).
-    const int64_t lengths[][2] = {{64, 4096}, {2000, 4096}, {64, 8192}, {1100, 11008},
-                                  {64, 16392}, {64, 1001}, {3, 40}};
+    // Near-tie rows at each kernel's lengths (one row per block up to 2048 columns; the
+    // shared-memory ring kernel's 128 x 4 and 256 x 8 chunks of 8 to 16384, partial chunk
+    // rounds included) and past them, and ragged K; more rows than the ring kernel's grid has
+    // blocks (each block then quantizes several rows, streaming the next ones meanwhile).
+    const int64_t lengths[][2] = {{64, 2048}, {64, 4096}, {2000, 4096}, {700, 3000}, {64, 8192},
+                                  {1100, 11008}, {300, 14336}, {64, 16384}, {64, 16392},
+                                  {64, 1001}, {3, 40}};
     for (auto& rc : lengths) {
       const int64_t rows = rc[0], cols = rc[1];
       const Input ties = tie_rows(d, rows, cols, 1000 + cols + rows);
@@ -139,6 +158,14 @@ int main() {
       std::vector<float> smooth(static_cast<size_t>(cols));
       for (int64_t c = 0; c < cols; ++c) smooth[c] = 0.25f + 0.001f * static_cast<float>(c % 997);
       run_case(cpu, gpu, ties, OCT_ACT_DYNAMIC_PER_TOKEN, 0, &smooth, "near-tie rows, smoothed");
+    }
+    // Views off the 16-byte (x) and 8-byte (xq) alignment of the vector loads and stores: the
+    // kernels fall back to one value per thread (a vector access there would fault).
+    for (int64_t cols : {int64_t(4096), int64_t(11008)}) {
+      const Input ties = tie_rows(d, 40, cols, 77 + cols);
+      run_case(cpu, gpu, ties, OCT_ACT_DYNAMIC_PER_TOKEN, 0, nullptr, "x view off alignment", 1, 0);
+      run_case(cpu, gpu, ties, OCT_ACT_DYNAMIC_PER_TOKEN, 0, nullptr, "xq view off alignment", 0, 3);
+      run_case(cpu, gpu, ties, OCT_ACT_DYNAMIC_PER_TOKEN, 0, nullptr, "aligned views", 8, 8);
     }
     // Non-finite rows: scale NaN, xq 0 (per token); saturation and NaN -> 0 (static).
     Input bad = tie_rows(d, 4, 4096, 7);

@@ -475,20 +475,6 @@ __device__ __forceinline__ void grid_barrier(unsigned* counter, unsigned target)
   __syncthreads();
 }
 
-// The 16-bit dtypes' bit tricks: |v| as bits orders like |v| (NaN above Inf); kInf is Inf's.
-template <oct_dtype_t D> struct Bits16;
-template <> struct Bits16<OCT_DTYPE_FP16> {
-  static constexpr uint32_t kInf = 0x7c00u;
-  // The bits of the largest fp16 <= t (t > 0): for an fp16 v, v > t exactly when bits(v) > it.
-  static __device__ __forceinline__ uint32_t below(float t) { return __half_as_ushort(__float2half_rd(t)); }
-  static __device__ __forceinline__ float value(uint32_t b) { return __half2float(__ushort_as_half(static_cast<unsigned short>(b))); }
-};
-template <> struct Bits16<OCT_DTYPE_BF16> {
-  static constexpr uint32_t kInf = 0x7f80u;
-  static __device__ __forceinline__ uint32_t below(float t) { return __bfloat16_as_ushort(__float2bfloat16_rd(t)); }
-  static __device__ __forceinline__ float value(uint32_t b) { return __uint_as_float(b << 16); }
-};
-
 // Dynamic shared memory of fused_prep_kernel: the rows, 2 flag words per 32 columns, a row
 // maximum and a scale per row, the outlier list.
 inline int64_t fused_prep_smem(int64_t rows_per_block, int64_t cols) {
@@ -610,7 +596,7 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
 #pragma unroll 4
       for (int ch = tiling.c0; ch < chunks; ch += tiling.span) {
         const uint4 raw = s_x[r * chunks + ch];
-        m = __vmaxu2(m, __vmaxu2(__vmaxu2(raw.x & kAbs2, raw.y & kAbs2), __vmaxu2(raw.z & kAbs2, raw.w & kAbs2)));
+        m = max_abs_bits8(m, raw);
       }
       m = max(m & 0xffffu, m >> 16);
       if (warp_rows) m = __reduce_max_sync(0xffffffffu, m);
@@ -620,13 +606,13 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
   __syncthreads();
   for (int r = tid; r < nr; r += kFusedThreads) {
     const uint32_t b = s_rowmax[r];
-    s_scale[r] = quantizer_for(b >= B::kInf ? INFINITY : B::value(b), true, scales + r0 + r).scale;
+    s_scale[r] = quantizer_for(B::absmax(b), true, scales + r0 + r).scale;
   }
   __syncthreads();
   if (!tiling.idle()) {
 #pragma unroll 2
     for (int r = tiling.r0; r < nr; r += tiling.at_once) {
-      const Int8Quantizer quantize(s_scale[r]);
+      const Int8Quantizer quantize(s_scale[r], B::absmax(s_rowmax[r]));  // bounded: pack8 fast
       int8_t* qr = xq + (r0 + r) * cols;
 #pragma unroll 4
       for (int ch = tiling.c0; ch < chunks; ch += tiling.span) {
