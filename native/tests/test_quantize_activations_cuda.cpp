@@ -144,10 +144,11 @@ int main() {
       run_case(cpu, gpu, all, OCT_ACT_STATIC_PER_TENSOR, s, nullptr, "all values, static");
     run_case(cpu, gpu, all, OCT_ACT_DYNAMIC_PER_TOKEN, 0, nullptr, "all values, per token");
     run_case(cpu, gpu, all, OCT_ACT_DYNAMIC_PER_TENSOR, 0, nullptr, "all values, per tensor");
-    // Near-tie rows at each kernel's lengths (one row per block up to 2048 columns; the
-    // shared-memory ring kernel's 128 x 4 and 256 x 8 chunks of 8 to 16384, partial chunk
-    // rounds included) and past them, and ragged K; more rows than the ring kernel's grid has
-    // blocks (each block then quantizes several rows, streaming the next ones meanwhile).
+    // Near-tie rows at each kernel's lengths (one row per block up to 4096 columns, 64 to 256
+    // threads x 2 chunks of 8; the persistent kernel's 256 x 4 and 512 x 4 chunks to 16384,
+    // partial chunk rounds included) and past them, and ragged K; more rows than the
+    // persistent grid has blocks (each block then quantizes several rows, loading the next
+    // during the current).
     const int64_t lengths[][2] = {{64, 2048}, {64, 4096}, {2000, 4096}, {700, 3000}, {64, 8192},
                                   {1100, 11008}, {300, 14336}, {64, 16384}, {64, 16392},
                                   {64, 1001}, {3, 40}};

@@ -1,7 +1,7 @@
 // INT8 activation quantization on the GPU: dynamic per token (x read once: rows up to 4096
-// columns one block per row held in registers, up to 16K a persistent grid whose threads stream
-// the next rows into a shared-memory ring with cp.async; longer rows, unaligned views and row
-// lengths not a multiple of 8 one block per row, read twice, the second read hitting L1),
+// columns one block per row held in registers, up to 16K a persistent grid that loads its next
+// row while it quantizes the current one; longer rows, unaligned views and row lengths not a
+// multiple of 8 one block per row, read twice, the second read hitting L1),
 // dynamic per tensor (a grid-wide maximum, then an elementwise pass), static per tensor
 // (elementwise). Results are bit-identical to the CPU backend (common/numerics.hpp).
 #include <cuda_runtime.h>
@@ -11,7 +11,6 @@
 
 #include "backends.hpp"
 #include "common/numerics.hpp"
-#include "cuda/common/async_copy.cuh"
 #include "cuda/common/check.cuh"
 #include "cuda/common/device.hpp"
 #include "cuda/common/pdl.cuh"
@@ -47,7 +46,7 @@ __device__ __forceinline__ void store8(int8_t* q, const float (&v)[kVec],
 }
 
 // Rows of at most kIters * 8 * kThreads columns (16-byte loads) held in registers, one row per
-// block: x is read once. For rows up to 4096 columns; longer ones take per_token_ring_kernel.
+// block: x is read once. For rows up to 4096 columns; longer ones take per_token_prefetch_kernel.
 template <oct_dtype_t D, int kThreads, int kIters, bool kSmooth>
 __global__ void __launch_bounds__(kThreads, 1024 / kThreads)
 per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
@@ -94,91 +93,60 @@ per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
   }
 }
 
-// Rows of 4097..16384 columns, persistent: block b takes rows b, b + gridDim.x, ... Each thread
-// copies its own 16-byte chunks of the rows `stages` - 1 ahead into a ring of row buffers in
-// shared memory (cp.async; a thread reads only what it copied itself, so the ring needs no
-// barrier), then reduces the row (the max of |x| as 16-bit bits, or as floats with `smooth`),
-// one barrier for the block's maximum, and quantizes from shared memory. The ring keeps
-// (stages - 1) rows per block in flight; the register-prefetch kernel it replaced had one
-// (docs/perf-notes-int8-gemm.md, ninth session: 5-13% faster at M >= 4096; both are bound by
-// instruction issue more than by DRAM).
-template <oct_dtype_t D, int kThreads, int kChunks, bool kSmooth>
-__global__ void __launch_bounds__(kThreads)
-per_token_ring_kernel(const typename Element<D>::type* __restrict__ x,
-                      const float* __restrict__ smooth, int8_t* __restrict__ q,
-                      float* __restrict__ scales, int64_t rows, int cols, int stages) {
+// Rows of 4097..16384 columns (16-byte loads), persistent: a block takes rows blockIdx.x,
+// + gridDim.x, ... and loads its next row into registers while it reduces and stores the current
+// one, the rows held raw and widened for each pass: x is read once. Measured on an H100 at
+// M = 2048: K = 11008 46 -> 34-36 us against one-row blocks (~80 registers left few rows in
+// flight per SM). At most 64 registers. (A shared-memory ring of several rows per block was
+// faster only from M = 4096 and slower below: docs/perf-notes.md, ninth session.)
+template <oct_dtype_t D, int kThreads, int kIters>
+__global__ void __launch_bounds__(kThreads, 1024 / kThreads)
+per_token_prefetch_kernel(const typename Element<D>::type* __restrict__ x,
+                          const float* __restrict__ smooth, int8_t* __restrict__ q,
+                          float* __restrict__ scales, int64_t rows, int64_t cols) {
   allow_dependent_launch();  // the GEMM that reads q and scales may start its prologue
-  extern __shared__ uint4 ring[];
-  static_assert(kThreads % 128 == 0, "the warp maxima are read 4 at a time");
-  __shared__ alignas(16) uint32_t warp_max[2][kThreads / 32];
-  const int chunks = cols / kVec, tid = threadIdx.x;
-  const int64_t first = blockIdx.x, step = gridDim.x;
-  auto fetch = [&](int64_t row, int slot) {  // one commit group per call, empty past the end
-    if (row < rows) {
-      const auto* src = reinterpret_cast<const uint4*>(x + row * cols);
-      uint4* dst = ring + int64_t(slot) * chunks;
+  constexpr int64_t kStride = int64_t(kThreads) * kVec;
+  const int64_t c0 = int64_t(threadIdx.x) * kVec;
+  auto load_row = [&](int64_t row, uint4 (&raw)[kIters]) {
+    const auto* xr = x + row * cols;
 #pragma unroll
-      for (int i = 0; i < kChunks; ++i) {
-        const int ch = tid + i * kThreads;
-        if (ch < chunks) cp_async16(dst + ch, src + ch);
-      }
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * kStride;  // zero (+0.0 in fp16 and bf16) past the end
+      raw[it] = c < cols ? *reinterpret_cast<const uint4*>(xr + c) : make_uint4(0, 0, 0, 0);
     }
-    cp_async_commit();
   };
-  for (int s = 0; s + 1 < stages; ++s) fetch(first + s * step, s);
-  int it = 0;
-  for (int64_t row = first; row < rows; row += step, ++it) {
-    fetch(row + (stages - 1) * step, (it + stages - 1) % stages);  // the slot read last round
-    cp_async_wait_dynamic(stages - 1);  // this row's chunks (this thread's own) have landed
-    const uint4* cur = ring + int64_t(it % stages) * chunks;
-    float m;
-    if constexpr (kSmooth) {
-      AbsMax acc;
+  auto smooth_at = [&](int it) {
+    const int64_t c = c0 + it * kStride;
+    return smooth && c < cols ? smooth + c : nullptr;
+  };
+  uint4 next[kIters];
+  int64_t row = blockIdx.x;
+  if (row < rows) load_row(row, next);
+  for (; row < rows; row += gridDim.x) {
+    uint4 raw[kIters];
 #pragma unroll
-      for (int i = 0; i < kChunks; ++i) {
-        const int ch = tid + i * kThreads;
-        if (ch < chunks) {
-          const uint4 raw = cur[ch];  // one 16-byte load (a reference would be read per element)
-          float v[kVec];
-          Vec8<D>::widen(raw, smooth + int64_t(ch) * kVec, v);
+    for (int it = 0; it < kIters; ++it) raw[it] = next[it];
+    if (row + gridDim.x < rows) load_row(row + gridDim.x, next);  // in flight from here on
+    AbsMax acc;
 #pragma unroll
-          for (int j = 0; j < kVec; ++j) acc.add(v[j]);
-        }
-      }
-      m = acc.result();
-    } else {
-      uint32_t b = 0;
+    for (int it = 0; it < kIters; ++it) {
+      float v[kVec];
+      Vec8<D>::widen(raw[it], smooth_at(it), v);
 #pragma unroll
-      for (int i = 0; i < kChunks; ++i) {
-        const int ch = tid + i * kThreads;
-        if (ch < chunks) b = max_abs_bits8(b, cur[ch]);
-      }
-      m = Bits16<D>::absmax(max(b & 0xffffu, b >> 16));
+      for (int j = 0; j < kVec; ++j) acc.add(v[j]);
     }
-    // The block's maximum: a non-negative float's bits order like the float (+Inf above all).
-    const uint32_t wm = __reduce_max_sync(0xffffffffu, __float_as_uint(m));
-    if ((tid & 31) == 0) warp_max[it & 1][tid >> 5] = wm;
-    __syncthreads();  // the other parity's slots are free: every thread read them before this
-    uint32_t bm = 0;
-#pragma unroll
-    for (int w = 0; w < kThreads / 32; w += 4) {
-      const uint4 four = *reinterpret_cast<const uint4*>(&warp_max[it & 1][w]);
-      bm = max(bm, max(max(four.x, four.y), max(four.z, four.w)));
-    }
-    const Int8Quantizer quantize = quantizer_for(__uint_as_float(bm), tid == 0, scales + row);
+    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
     int8_t* qr = q + row * cols;
 #pragma unroll
-    for (int i = 0; i < kChunks; ++i) {
-      const int ch = tid + i * kThreads;
-      if (ch < chunks) {
-        const uint4 raw = cur[ch];
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * kStride;
+      if (c < cols) {
         float v[kVec];
-        Vec8<D>::widen(raw, kSmooth ? smooth + int64_t(ch) * kVec : nullptr, v);
-        store8(qr + int64_t(ch) * kVec, v, quantize);
+        Vec8<D>::widen(raw[it], smooth_at(it), v);
+        store8(qr + c, v, quantize);
       }
     }
   }
-  cp_async_wait_all();  // no copy outlives the block (the trailing groups are empty)
 }
 
 // Any row length: one block per row, the row read twice (the second read hits L1); 16-byte
@@ -254,34 +222,11 @@ __global__ void finalize_scale_kernel(float* scale) {
   *scale = activation_scale(m);
 }
 
-// Launches a per_token_ring_kernel: up to 1024 threads per SM, as many blocks (at least
-// min_per_sm) as keep at least 3 rows each in their rings (up to 8; one block per SM with 2 if
-// need be), a grid of one such wave or one block per row. False (nothing launched) when they
-// do not fit.
-template <oct_dtype_t D, int kThreads, int kChunks, typename T>
-bool launch_ring(const T* x, const float* smooth, int8_t* q, float* scales, int64_t rows,
-                 int64_t cols, int device, cudaStream_t stream, int min_per_sm) {
-  const DeviceTraits& traits = device_traits(device);  // checks the ordinal first
-  const int64_t row_bytes = cols * static_cast<int64_t>(sizeof(T));
-  for (int per_sm = 1024 / kThreads; per_sm >= min_per_sm; --per_sm) {
-    const int64_t budget = traits.smem_optin / per_sm - 1024;  // 1 KB of static memory and slack
-    const int stages = static_cast<int>(std::min<int64_t>(8, budget / row_bytes));
-    if (stages < (per_sm > 1 ? 3 : 2)) continue;  // two rows in flight per block, or fewer blocks
-    const int bytes = static_cast<int>(stages * row_bytes);
-    const auto grid = static_cast<unsigned>(std::min<int64_t>(rows, int64_t(per_sm) * traits.sm_count));
-    auto go = [&](auto kernel) {
-      constexpr auto k = decltype(kernel)::value;
-      opt_in_smem<k>(device, bytes);
-      k<<<grid, kThreads, bytes, stream>>>(x, smooth, q, scales, rows, static_cast<int>(cols), stages);
-    };
-    if (smooth)
-      go(std::integral_constant<decltype(&per_token_ring_kernel<D, kThreads, kChunks, true>), &per_token_ring_kernel<D, kThreads, kChunks, true>>{});
-    else
-      go(std::integral_constant<decltype(&per_token_ring_kernel<D, kThreads, kChunks, false>), &per_token_ring_kernel<D, kThreads, kChunks, false>>{});
-    return true;
-  }
-  return false;
-}
+template <auto Kernel, int kThreads>
+struct Resident {
+  static constexpr auto value = Kernel;
+  static constexpr int threads = kThreads;
+};
 
 int grid_for(int64_t n, int threads) {
   int64_t blocks = (n + threads - 1) / threads;
@@ -310,6 +255,16 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
         // aligned (a view may start anywhere); otherwise one value per thread.
         const bool vectorized = cols % kVec == 0 && reinterpret_cast<uintptr_t>(xp) % 16 == 0 &&
                                 reinterpret_cast<uintptr_t>(q) % 8 == 0;
+        // Register-resident rows past 4096 columns: a persistent grid of as many blocks as fit
+        // at once (256 x 4 or 512 x 4 chunks of 8), each loading its next row during the current.
+        auto persistent = [&](auto tag) {
+          constexpr auto kernel = decltype(tag)::value;
+          constexpr int threads = decltype(tag)::threads;
+          const int device = x.context->device;
+          const int sm_count = device_traits(device).sm_count;  // checks the ordinal first
+          const int64_t fit = int64_t(blocks_per_sm<kernel>(device, threads)) * sm_count;
+          kernel<<<static_cast<unsigned>(std::min<int64_t>(rows, fit)), threads, 0, s>>>(xp, smooth, q, sc, rows, cols);
+        };
         if (!vectorized) {
           const int threads = static_cast<int>(std::min<int64_t>(kRowThreads, std::max<int64_t>(32, (cols + 31) / 32 * 32)));
           per_token_kernel<D, false><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
@@ -327,9 +282,11 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
             resident(std::integral_constant<int, 128>{});
           else
             resident(std::integral_constant<int, 256>{});
-        } else if (!(cols <= 256 * kVec * 8 &&
-                     (launch_ring<D, 256, 8>(xp, smooth, q, sc, rows, cols, x.context->device, s, 3) ||
-                      launch_ring<D, 512, 4>(xp, smooth, q, sc, rows, cols, x.context->device, s, 1)))) {
+        } else if (cols <= 256 * kVec * 4) {
+          persistent(Resident<per_token_prefetch_kernel<D, 256, 4>, 256>{});
+        } else if (cols <= 512 * kVec * 4) {
+          persistent(Resident<per_token_prefetch_kernel<D, 512, 4>, 512>{});
+        } else {
           per_token_kernel<D, true><<<grid, kRowThreads, 0, s>>>(xp, smooth, q, sc, cols);
         }
         OCT_CUDA_CHECK_LAUNCH("per_token_kernel");
