@@ -45,6 +45,23 @@ __device__ __forceinline__ void store8(int8_t* q, const float (&v)[kVec],
   *reinterpret_cast<uint2*>(q) = quantize.finite() ? quantize.pack8(v, 0u) : make_uint2(0, 0);
 }
 
+// Quantizes a thread's chunks of a row held raw (chunk it at column c0 + it * kThreads * 8,
+// none past cols), times smooth where given, into the row qr of q.
+template <oct_dtype_t D, int kThreads, int kIters>
+__device__ __forceinline__ void store_chunks(const uint4 (&raw)[kIters], const float* smooth,
+                                             int64_t c0, int64_t cols, int8_t* qr,
+                                             const Int8Quantizer& quantize) {
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const int64_t c = c0 + it * int64_t(kThreads) * kVec;
+    if (c < cols) {
+      float v[kVec];
+      Vec8<D>::widen(raw[it], smooth ? smooth + c : nullptr, v);
+      store8(qr + c, v, quantize);
+    }
+  }
+}
+
 // Rows of at most kIters * 8 * kThreads columns (16-byte loads) held in registers, one row per
 // block: x is read once. For rows up to 4096 columns; longer ones take per_token_prefetch_kernel.
 template <oct_dtype_t D, int kThreads, int kIters, bool kSmooth>
@@ -81,16 +98,7 @@ per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
     m = Bits16<D>::absmax(max(b & 0xffffu, b >> 16));
   }
   const Int8Quantizer quantize = quantizer_for(block_max(m), threadIdx.x == 0, scales + row);
-  int8_t* qr = q + row * cols;
-#pragma unroll
-  for (int it = 0; it < kIters; ++it) {
-    const int64_t c = c0 + it * kStride;
-    if (c < cols) {
-      float v[kVec];
-      Vec8<D>::widen(raw[it], kSmooth ? smooth + c : nullptr, v);
-      store8(qr + c, v, quantize);
-    }
-  }
+  store_chunks<D, kThreads>(raw, kSmooth ? smooth : nullptr, c0, cols, q + row * cols, quantize);
 }
 
 // Rows of 4097..16384 columns (16-byte loads), persistent: a block takes rows blockIdx.x,
@@ -135,17 +143,7 @@ per_token_prefetch_kernel(const typename Element<D>::type* __restrict__ x,
 #pragma unroll
       for (int j = 0; j < kVec; ++j) acc.add(v[j]);
     }
-    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
-    int8_t* qr = q + row * cols;
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      const int64_t c = c0 + it * kStride;
-      if (c < cols) {
-        float v[kVec];
-        Vec8<D>::widen(raw[it], smooth_at(it), v);
-        store8(qr + c, v, quantize);
-      }
-    }
+    store_chunks<D, kThreads>(raw, smooth, c0, cols, q + row * cols, row_quantizer(acc, scales + row));
   }
 }
 
