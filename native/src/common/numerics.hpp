@@ -30,6 +30,44 @@ OCT_HD float activation_scale(float absmax) {
   return absmax == INFINITY ? NAN : scale_from_absmax(absmax);
 }
 
+// Round-to-nearest fp32 operations the CUDA compiler may not contract into an fma (host C++
+// arithmetic on x86-64 without -mfma does not contract either).
+OCT_HD float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+OCT_HD float add_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+OCT_HD float sub_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fsub_rn(a, b);
+#else
+  return a - b;
+#endif
+}
+
+// The CUDA quantizers' fast rounding (cuda/common/quantize.cuh) of y = RN(x * RN(1 / scale)):
+// s = RN(y + 1.5 * 2^23) holds rint(y) in its low mantissa bits for |y| < 2^22 (its low byte is
+// rint(y)'s two's-complement byte), and r = s - 1.5 * 2^23 and y - r are exact (Sterbenz,
+// |y - r| <= 1/2). Returns whether y lies more than 2^-10 from every half-integer, which makes
+// rint(y) = rint(x / scale) wherever |x / scale| <= 256 (the argument is in quantize.cuh); a
+// NaN or Inf y returns false. *bits: the bits of s.
+OCT_HD bool shifter_round(float y, uint32_t* bits) {
+  constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
+  const float s = add_rn(y, kShifter);
+  const bool exact = std::fabs(sub_rn(y, sub_rn(s, kShifter))) < 0.5f - 0x1p-10f;
+  std::memcpy(bits, &s, 4);
+  return exact;
+}
+
 // clamp(round_half_to_even(x / scale), -127, 127). rintf rounds half to even in the default
 // rounding mode, on the host and on the device; the division is IEEE (no fast math anywhere).
 OCT_HD int8_t quantize_value(float x, float scale) {

@@ -31,7 +31,7 @@ struct Int8Quantizer {
   // For values of magnitude at most `absmax` (the maximum the scale came from): then
   // |RN(x * inv)| <= RN(absmax * inv) (rounding is monotone), which pack8's fast path needs.
   __device__ __forceinline__ Int8Quantizer(float s, float absmax) : scale(s), inv(1.0f / s) {
-    bounded = __fmul_rn(absmax, inv) < 127.25f;
+    bounded = mul_rn(absmax, inv) < 127.25f;
   }
 
   // False for a row whose scale is NaN (it held a NaN or Inf): its values quantize to 0.
@@ -47,24 +47,16 @@ struct Int8Quantizer {
   }
 
   // v[0..7] quantized, as 8 bytes in order (the 4-byte words little-endian); value j is 0 where
-  // bit j of `zero` is set. The fast path rounds with the 1.5 * 2^23 shifter: s = RN(y + 1.5 *
-  // 2^23) holds rint(y) in its low mantissa bits for |y| < 2^22 (its low byte is rint(y)'s two's
-  // complement byte), and r = s - 1.5 * 2^23 and y - r are exact (Sterbenz; |y - r| <= 1/2), so
-  // the test above (|y - r| < 1/2 - 2^-10) needs no rintf. It is taken for a `bounded`
-  // quantizer only: |y| < 127.25 keeps rint(y) in [-127, 127], so no clamp either. All 8 values
-  // are rounded before one test; a value that fails it (a near-tie; NaN anywhere) sends the 8 to
-  // the exact path. Explicit _rn intrinsics: no contraction into fma may change y or r.
+  // bit j of `zero` is set. The fast path is numerics.hpp's shifter_round (rint(y) from the
+  // 1.5 * 2^23 shifter, with the test above: |y - r| < 1/2 - 2^-10; no rintf, no conversion),
+  // taken for a `bounded` quantizer only: |y| < 127.25 keeps rint(y) in [-127, 127], so no clamp
+  // either. All 8 values are rounded before one test; a value that fails it (a near-tie; NaN
+  // anywhere) sends the 8 to the exact path. y = mul_rn(x, inv): no contraction into an fma.
   __device__ __forceinline__ uint2 pack8(const float (&v)[8], uint32_t zero) const {
-    constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
     uint32_t t[8];
     bool fast = bounded;
 #pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      const float y = __fmul_rn(v[j], inv);
-      const float s = __fadd_rn(y, kShifter);
-      fast &= fabsf(__fsub_rn(y, __fsub_rn(s, kShifter))) < 0.5f - 0x1p-10f;
-      t[j] = __float_as_uint(s);
-    }
+    for (int j = 0; j < 8; ++j) fast &= shifter_round(mul_rn(v[j], inv), &t[j]);
     if (!fast) {
 #pragma unroll
       for (int j = 0; j < 8; ++j) t[j] = static_cast<uint32_t>((*this)(v[j]));
