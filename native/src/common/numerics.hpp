@@ -54,6 +54,10 @@ OCT_HD float sub_rn(float a, float b) {
 #endif
 }
 
+// Within this distance of 1/2 from an integer, y = RN(x * RN(1 / scale)) no longer decides how
+// x / scale rounds, and the CUDA quantizers redo the IEEE division (cuda/common/quantize.cuh).
+constexpr float kRoundingMargin = 0.5f - 0x1p-10f;
+
 // The CUDA quantizers' fast rounding (cuda/common/quantize.cuh) of y = RN(x * RN(1 / scale)):
 // s = RN(y + 1.5 * 2^23) holds rint(y) in its low mantissa bits for |y| < 2^22 (its low byte is
 // rint(y)'s two's-complement byte), and r = s - 1.5 * 2^23 and y - r are exact (Sterbenz,
@@ -63,7 +67,7 @@ OCT_HD float sub_rn(float a, float b) {
 OCT_HD bool shifter_round(float y, uint32_t* bits) {
   constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
   const float s = add_rn(y, kShifter);
-  const bool exact = std::fabs(sub_rn(y, sub_rn(s, kShifter))) < 0.5f - 0x1p-10f;
+  const bool exact = std::fabs(sub_rn(y, sub_rn(s, kShifter))) < kRoundingMargin;
   std::memcpy(bits, &s, 4);
   return exact;
 }

@@ -42,7 +42,7 @@ struct Int8Quantizer {
   __device__ __forceinline__ int operator()(float x) const {
     const float y = x * inv;
     float r = rintf(y);
-    if (!(fabsf(y - r) < 0.5f - 0x1p-10f)) r = rintf(x / scale);
+    if (!(fabsf(y - r) < kRoundingMargin)) r = rintf(x / scale);
     return static_cast<int>(fminf(fmaxf(r, -127.0f), 127.0f));
   }
 
