@@ -144,14 +144,16 @@ int main() {
       run_case(cpu, gpu, all, OCT_ACT_STATIC_PER_TENSOR, s, nullptr, "all values, static");
     run_case(cpu, gpu, all, OCT_ACT_DYNAMIC_PER_TOKEN, 0, nullptr, "all values, per token");
     run_case(cpu, gpu, all, OCT_ACT_DYNAMIC_PER_TENSOR, 0, nullptr, "all values, per tensor");
-    // Near-tie rows at each kernel's lengths (one row per block up to 4096 columns, 64 to 256
-    // threads x 2 chunks of 8; the persistent kernel's 256 x 4 and 512 x 4 chunks to 16384,
-    // partial chunk rounds included) and past them, and ragged K; more rows than the
-    // persistent grid has blocks (each block then quantizes several rows, loading the next
-    // during the current).
+    // Near-tie rows at each launch shape's lengths (one row per block held in registers: 64 x 2
+    // chunks of 8 to 1024 columns; then up to 2 x SMs rows 512 threads x 4 chunks; more rows
+    // 128 x 2 or 64 x 4 to 2048 columns, 256 x 2 or 128 x 4 to 4096 (by rows x threads against
+    // the GPU's resident threads: 2112 / 1056 rows on an H100), 256 x 4 to 8192, 256 x 8
+    // (smoothed: 512 x 4) to 16384; partial chunk rounds included) and past them (the row read
+    // twice), and ragged K.
     const int64_t lengths[][2] = {{64, 2048}, {64, 4096}, {2000, 4096}, {700, 3000}, {64, 8192},
-                                  {1100, 11008}, {300, 14336}, {64, 16384}, {64, 16392},
-                                  {64, 1001}, {3, 40}};
+                                  {600, 1000}, {500, 2048}, {2200, 1536}, {400, 5120}, {300, 8192},
+                                  {1100, 11008}, {300, 14336}, {280, 16384}, {64, 16384},
+                                  {64, 16392}, {64, 1001}, {3, 40}};
     for (auto& rc : lengths) {
       const int64_t rows = rc[0], cols = rc[1];
       const Input ties = tie_rows(d, rows, cols, 1000 + cols + rows);

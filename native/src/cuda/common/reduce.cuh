@@ -24,21 +24,21 @@ __device__ __forceinline__ float warp_max(float m) {
   return m;
 }
 
-// Max over the block (of non-negative values); every thread gets the result. Contains
-// __syncthreads(): call it from all threads of the block.
+// Max over the block of non-negative values (+Inf allowed, no NaN); every thread gets the result;
+// blockDim.x a multiple of 32.
+// One barrier: each warp reduces with redux.sync on the floats' bits (a non-negative float's
+// bits order like the float), then every warp reduces the per-warp maxima itself (before: thread
+// 0 looped over them between two barriers; measured on an H200, the per-token quantization
+// 4-17% faster). Call it from all threads of the block, at most once per block: a second call
+// could overwrite the per-warp slots while a slower warp still reads them.
 __device__ __forceinline__ float block_max(float m) {
-  __shared__ float per_warp[32];
-  __shared__ float result;
-  m = warp_max(m);
-  if ((threadIdx.x & 31) == 0) per_warp[threadIdx.x >> 5] = m;
+  __shared__ unsigned per_warp[32];
+  const unsigned lane = threadIdx.x & 31u, warps = (blockDim.x + 31u) >> 5;
+  const unsigned b = __reduce_max_sync(0xffffffffu, __float_as_uint(m));
+  if (warps == 1) return __uint_as_float(b);
+  if (lane == 0) per_warp[threadIdx.x >> 5] = b;
   __syncthreads();
-  if (threadIdx.x == 0) {
-    float r = 0.0f;
-    for (int i = 0; i < (blockDim.x + 31) / 32; ++i) r = fmaxf(r, per_warp[i]);
-    result = r;
-  }
-  __syncthreads();
-  return result;
+  return __uint_as_float(__reduce_max_sync(0xffffffffu, lane < warps ? per_warp[lane] : 0u));
 }
 
 }  // namespace octet::cuda

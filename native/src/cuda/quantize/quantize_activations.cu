@@ -1,9 +1,8 @@
-// INT8 activation quantization on the GPU: dynamic per token (x read once: rows up to 4096
-// columns one block per row held in registers, up to 16K a persistent grid that loads its next
-// row while it quantizes the current one; longer rows, unaligned views and row lengths not a
-// multiple of 8 one block per row, read twice, the second read hitting L1),
-// dynamic per tensor (a grid-wide maximum, then an elementwise pass), static per tensor
-// (elementwise). Results are bit-identical to the CPU backend (common/numerics.hpp).
+// INT8 activation quantization on the GPU: dynamic per token (x read once: rows up to 16384
+// columns one block per row held in registers; longer rows, unaligned views and row lengths not
+// a multiple of 8 one block per row, read twice, the second read hitting L1), dynamic per tensor
+// (a grid-wide maximum, then an elementwise pass), static per tensor (elementwise). Results are
+// bit-identical to the CPU backend (common/numerics.hpp).
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -23,6 +22,9 @@ namespace {
 
 constexpr int kRowThreads = 256;
 constexpr int kVec = 8;  // 8 x 16-bit = 16 bytes
+constexpr int64_t kResidentMaxCols = 16384;  // rows held in registers (512 x 4 or 256 x 8 chunks)
+template <int V>
+using C = std::integral_constant<int, V>;
 
 template <oct_dtype_t D>
 struct Vec8 {
@@ -63,7 +65,7 @@ __device__ __forceinline__ void store_chunks(const uint4 (&raw)[kIters], const f
 }
 
 // Rows of at most kIters * 8 * kThreads columns (16-byte loads) held in registers, one row per
-// block: x is read once. For rows up to 4096 columns; longer ones take per_token_prefetch_kernel.
+// block: x is read once. The launch shapes are chosen in quantize_activations below.
 template <oct_dtype_t D, int kThreads, int kIters, bool kSmooth>
 __global__ void __launch_bounds__(kThreads, 1024 / kThreads)
 per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
@@ -99,52 +101,6 @@ per_token_resident_kernel(const typename Element<D>::type* __restrict__ x,
   }
   const Int8Quantizer quantize = quantizer_for(block_max(m), threadIdx.x == 0, scales + row);
   store_chunks<D, kThreads>(raw, kSmooth ? smooth : nullptr, c0, cols, q + row * cols, quantize);
-}
-
-// Rows of 4097..16384 columns (16-byte loads), persistent: a block takes rows blockIdx.x,
-// + gridDim.x, ... and loads its next row into registers while it reduces and stores the current
-// one, the rows held raw and widened for each pass: x is read once. Measured on an H100 at
-// M = 2048: K = 11008 46 -> 34-36 us against one-row blocks (~80 registers left few rows in
-// flight per SM). At most 64 registers. (A shared-memory ring of several rows per block was
-// faster only from M = 4096 and slower below: docs/perf-notes.md, ninth session.)
-template <oct_dtype_t D, int kThreads, int kIters>
-__global__ void __launch_bounds__(kThreads, 1024 / kThreads)
-per_token_prefetch_kernel(const typename Element<D>::type* __restrict__ x,
-                          const float* __restrict__ smooth, int8_t* __restrict__ q,
-                          float* __restrict__ scales, int64_t rows, int64_t cols) {
-  allow_dependent_launch();  // the GEMM that reads q and scales may start its prologue
-  constexpr int64_t kStride = int64_t(kThreads) * kVec;
-  const int64_t c0 = int64_t(threadIdx.x) * kVec;
-  auto load_row = [&](int64_t row, uint4 (&raw)[kIters]) {
-    const auto* xr = x + row * cols;
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      const int64_t c = c0 + it * kStride;  // zero (+0.0 in fp16 and bf16) past the end
-      raw[it] = c < cols ? *reinterpret_cast<const uint4*>(xr + c) : make_uint4(0, 0, 0, 0);
-    }
-  };
-  auto smooth_at = [&](int it) {
-    const int64_t c = c0 + it * kStride;
-    return smooth && c < cols ? smooth + c : nullptr;
-  };
-  uint4 next[kIters];
-  int64_t row = blockIdx.x;
-  if (row < rows) load_row(row, next);
-  for (; row < rows; row += gridDim.x) {
-    uint4 raw[kIters];
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) raw[it] = next[it];
-    if (row + gridDim.x < rows) load_row(row + gridDim.x, next);  // in flight from here on
-    AbsMax acc;
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      float v[kVec];
-      Vec8<D>::widen(raw[it], smooth_at(it), v);
-#pragma unroll
-      for (int j = 0; j < kVec; ++j) acc.add(v[j]);
-    }
-    store_chunks<D, kThreads>(raw, smooth, c0, cols, q + row * cols, row_quantizer(acc, scales + row));
-  }
 }
 
 // Any row length: one block per row, the row read twice (the second read hits L1); 16-byte
@@ -220,12 +176,6 @@ __global__ void finalize_scale_kernel(float* scale) {
   *scale = activation_scale(m);
 }
 
-template <auto Kernel, int kThreads>
-struct Resident {
-  static constexpr auto value = Kernel;
-  static constexpr int threads = kThreads;
-};
-
 int grid_for(int64_t n, int threads) {
   int64_t blocks = (n + threads - 1) / threads;
   return static_cast<int>(std::min<int64_t>(std::max<int64_t>(blocks, 1), 132 * 16));
@@ -253,37 +203,48 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
         // aligned (a view may start anywhere); otherwise one value per thread.
         const bool vectorized = cols % kVec == 0 && reinterpret_cast<uintptr_t>(xp) % 16 == 0 &&
                                 reinterpret_cast<uintptr_t>(q) % 8 == 0;
-        // Register-resident rows past 4096 columns: a persistent grid of as many blocks as fit
-        // at once (256 x 4 or 512 x 4 chunks of 8), each loading its next row during the current.
-        auto persistent = [&](auto tag) {
-          constexpr auto kernel = decltype(tag)::value;
-          constexpr int threads = decltype(tag)::threads;
-          const int device = x.context->device;
-          const int sm_count = device_traits(device).sm_count;  // checks the ordinal first
-          const int64_t fit = int64_t(blocks_per_sm<kernel>(device, threads)) * sm_count;
-          kernel<<<static_cast<unsigned>(std::min<int64_t>(rows, fit)), threads, 0, s>>>(xp, smooth, q, sc, rows, cols);
-        };
         if (!vectorized) {
           const int threads = static_cast<int>(std::min<int64_t>(kRowThreads, std::max<int64_t>(32, (cols + 31) / 32 * 32)));
           per_token_kernel<D, false><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
-        } else if (cols <= 256 * kVec * 2) {  // one row per block, in registers
-          auto resident = [&](auto threads) {
-            constexpr int kT = decltype(threads)::value;
-            if (smooth)
-              per_token_resident_kernel<D, kT, 2, true><<<grid, kT, 0, s>>>(xp, smooth, q, sc, cols);
-            else
-              per_token_resident_kernel<D, kT, 2, false><<<grid, kT, 0, s>>>(xp, smooth, q, sc, cols);
+        } else if (cols <= kResidentMaxCols) {
+          // One row per block in registers, launch shapes measured on an H100 (docs/perf-notes.md,
+          // tenth session). Few rows (one wave of 512-thread blocks): 512 threads per row. Else
+          // up to 4096 columns 2 chunks of 8 per thread while the rows' threads fit on the GPU at
+          // once, 4 past that (fewer threads per row, more values each: less per-row work per
+          // value); longer rows 4 or 8 chunks. Against the one shape per length range before (256
+          // x 2 chunks to 4096 columns, then a persistent grid loading its next row): K = 4096
+          // M = 4096 22.4 -> 20.5 us, K = 11008 M = 2048 37.0 -> 28.5, K = 14336 M = 4096 79.1 ->
+          // 64.3, bit for bit the same output.
+          auto resident = [&](auto threads, auto iters, auto smoothed) {
+            constexpr int kT = decltype(threads)::value, kI = decltype(iters)::value;
+            per_token_resident_kernel<D, kT, kI, decltype(smoothed)::value><<<grid, kT, 0, s>>>(xp, smooth, q, sc, cols);
           };
-          if (cols <= 64 * kVec * 2)
-            resident(std::integral_constant<int, 64>{});
-          else if (cols <= 128 * kVec * 2)
-            resident(std::integral_constant<int, 128>{});
+          const int64_t sm_count = device_traits(x.context->device).sm_count;
+          const int64_t gpu_threads = sm_count * 2048;  // resident threads on sm_80/90
+          auto shaped = [&](auto smoothed) {
+            if (cols <= 1024)
+              resident(C<64>{}, C<2>{}, smoothed);
+            else if (rows <= 2 * sm_count)
+              resident(C<512>{}, C<4>{}, smoothed);
+            else if (cols <= 2048 && rows * 128 <= gpu_threads)
+              resident(C<128>{}, C<2>{}, smoothed);
+            else if (cols <= 2048)
+              resident(C<64>{}, C<4>{}, smoothed);
+            else if (cols <= 4096 && rows * 256 <= gpu_threads)
+              resident(C<256>{}, C<2>{}, smoothed);
+            else if (cols <= 4096)
+              resident(C<128>{}, C<4>{}, smoothed);
+            else if (cols <= 8192)
+              resident(C<256>{}, C<4>{}, smoothed);
+            else if constexpr (decltype(smoothed)::value)
+              resident(C<512>{}, C<4>{}, smoothed);  // 256 x 8 spills with the multiplier
+            else
+              resident(C<256>{}, C<8>{}, smoothed);
+          };
+          if (smooth)
+            shaped(std::true_type{});
           else
-            resident(std::integral_constant<int, 256>{});
-        } else if (cols <= 256 * kVec * 4) {
-          persistent(Resident<per_token_prefetch_kernel<D, 256, 4>, 256>{});
-        } else if (cols <= 512 * kVec * 4) {
-          persistent(Resident<per_token_prefetch_kernel<D, 512, 4>, 512>{});
+            shaped(std::false_type{});
         } else {
           per_token_kernel<D, true><<<grid, kRowThreads, 0, s>>>(xp, smooth, q, sc, cols);
         }
