@@ -51,6 +51,13 @@ __device__ __forceinline__ uint32_t max_abs_bits8(uint32_t m, const uint4& raw) 
   return __vmaxu2(m, __vmaxu2(__vmaxu2(raw.x & kAbs2, raw.y & kAbs2), __vmaxu2(raw.z & kAbs2, raw.w & kAbs2)));
 }
 
+// Per halfword of m and of 8 16-bit values (16 bytes): the larger |v| bits (column maxima).
+__device__ __forceinline__ uint4 max_abs_bits2x4(const uint4& m, const uint4& raw) {
+  constexpr uint32_t kAbs2 = 0x7fff7fffu;
+  return make_uint4(__vmaxu2(m.x, raw.x & kAbs2), __vmaxu2(m.y, raw.y & kAbs2),
+                    __vmaxu2(m.z, raw.z & kAbs2), __vmaxu2(m.w, raw.w & kAbs2));
+}
+
 // Calls f(std::integral_constant<oct_dtype_t, D>{}) for a floating dtype D.
 template <typename F>
 void dispatch_float_dtype(oct_dtype_t dtype, F&& f) {

@@ -353,13 +353,11 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
   const int64_t row = blockIdx.x;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
   uint4 own[kIters];  // the block's own row, raw (zero past the end)
-  uint32_t mx[kIters][8];
+  // the column maxima of |x| as 16-bit bits, two columns per word (NaN bits above Inf's above
+  // every finite value's: a column with a NaN ends up NaN, as in the other preparations)
+  uint4 mx[kIters];
 #pragma unroll
-  for (int it = 0; it < kIters; ++it) {
-    own[it] = make_uint4(0, 0, 0, 0);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) mx[it][j] = 0;
-  }
+  for (int it = 0; it < kIters; ++it) own[it] = mx[it] = make_uint4(0, 0, 0, 0);
   // Rows in groups, all 16 loads of a group in flight at once (raw 16-byte words;
   // one row at a time would be a chain of dependent L2 round trips).
   constexpr int kRowGroup = 16 / kIters;  // 16 loads in flight per thread
@@ -378,10 +376,8 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
     for (int rr = 0; rr < kRowGroup; ++rr)
 #pragma unroll
       for (int it = 0; it < kIters; ++it) {
-        const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&raw[rr][it]);
         if (r0 + rr == row) own[it] = raw[rr][it];
-#pragma unroll
-        for (int j = 0; j < 8; ++j) mx[it][j] = max(mx[it][j], abs_bits(Element<D>::load(e[j])));
+        mx[it] = max_abs_bits2x4(mx[it], raw[rr][it]);  // two columns per instruction
       }
   }
   // outlier flags (colmax > threshold: a NaN column is not one, an Inf column is)
@@ -389,9 +385,10 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
     flags[it] = 0;
+    const uint32_t w[4] = {mx[it].x, mx[it].y, mx[it].z, mx[it].w};
 #pragma unroll
     for (int j = 0; j < 8; ++j)
-      if (c0 + it * kStride + j < cols && __uint_as_float(mx[it][j]) > threshold)
+      if (c0 + it * kStride + j < cols && Bits16<D>::value((w[j / 2] >> (16 * (j % 2))) & 0xffffu) > threshold)
         flags[it] |= 1u << j;
   }
   // compaction into s_idx, ascending (chunk it, then thread, then j)
