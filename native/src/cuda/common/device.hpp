@@ -3,7 +3,6 @@
 
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <atomic>
 
 #include "cuda/common/check.cuh"
@@ -18,21 +17,6 @@ struct DeviceTraits {
 
 // Throws NOT_SUPPORTED for an ordinal beyond the table (64 devices).
 const DeviceTraits& device_traits(int device);
-
-// Blocks of `Kernel` (no dynamic shared memory) resident per SM at `threads` per block on
-// `device`, which must be the current device and have passed device_traits() (that bounds the
-// ordinal). Queried once per kernel and device: GPUs of different models may share a process.
-template <auto Kernel>
-int blocks_per_sm(int device, int threads) {
-  static std::atomic<int> cached[64] = {};  // 0: not yet queried
-  int v = cached[device].load(std::memory_order_relaxed);
-  if (v == 0) {
-    OCT_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&v, Kernel, threads, 0));
-    v = std::max(v, 1);
-    cached[device].store(v, std::memory_order_relaxed);  // the same value from any thread
-  }
-  return v;
-}
 
 // Opts `Kernel` in to `bytes` of dynamic shared memory on `device` (the current device, past
 // device_traits()), once per kernel and device: the attribute is per device, and setting it on

