@@ -254,7 +254,9 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
  *            divide K, or a group size that is not a multiple of 64, is INVALID_ARGUMENT.
  *   bias:    [N] of x's dtype, or NULL
  *   out:     [M, N] of x's dtype
- * Alignment: K % 16 == 0 (else OCT_STATUS_MISALIGNED). M, N and K are at most 2^31 - 1.
+ * Alignment: K % 16 == 0, and x and q start at 16-byte aligned addresses (a whole tensor always
+ * does; a view may not), on every backend (else OCT_STATUS_MISALIGNED). M, N and K are at most
+ * 2^31 - 1.
  * NaN/Inf in x, or a NaN scale (a non-finite weight group), give NaN outputs where they reach.
  * On CUDA (sm_80 or newer): small M runs a weight-streaming kernel that reads each weight byte
  * once (up to M = 128 in slices of 64 tokens; on Hopper only where it beats the GEMM there:

@@ -9,6 +9,7 @@
 #include "backends.hpp"
 
 using namespace octet;
+using octet::api::enum_arg;
 using octet::api::guarded;
 
 namespace octet::api {
@@ -94,7 +95,7 @@ OCT_API int32_t oct_version(void) {
 OCT_API oct_status_t oct_backend_is_built(oct_backend_t backend, int32_t* built) {
   return guarded("oct_backend_is_built", [&] {
     require(built != nullptr, "argument 'built' is NULL");
-    switch (backend) {
+    switch (enum_arg(backend, "backend", {OCT_BACKEND_CPU, OCT_BACKEND_CUDA})) {
       case OCT_BACKEND_CPU: *built = 1; return;
       case OCT_BACKEND_CUDA:
 #ifdef OCTET_WITH_CUDA
@@ -104,7 +105,6 @@ OCT_API oct_status_t oct_backend_is_built(oct_backend_t backend, int32_t* built)
 #endif
         return;
     }
-    fail(OCT_STATUS_INVALID_ARGUMENT, "argument 'backend' has unknown value %d", (int)backend);
   });
 }
 
@@ -149,12 +149,11 @@ OCT_API oct_status_t oct_context_create(oct_backend_t backend, int32_t device, o
   return guarded("oct_context_create", [&] {
     require(out != nullptr, "argument 'out' is NULL");
     *out = nullptr;
-    if (backend == OCT_BACKEND_CPU) {
+    if (enum_arg(backend, "backend", {OCT_BACKEND_CPU, OCT_BACKEND_CUDA}) == OCT_BACKEND_CPU) {
       require(device == 0, "argument 'device' is %d; the CPU backend has only device 0", device);
       *out = new oct_context{OCT_BACKEND_CPU, 0, nullptr};
       return;
     }
-    require(backend == OCT_BACKEND_CUDA, "argument 'backend' has unknown value %d", (int)backend);
 #ifdef OCTET_WITH_CUDA
     int32_t n = cuda::device_count();
     if (n == 0) fail(OCT_STATUS_NOT_SUPPORTED, "no CUDA device is available (no driver or no GPU)");
@@ -237,8 +236,9 @@ OCT_API oct_status_t oct_tensor_create(oct_context_t context, oct_dtype_t dtype,
     require(out != nullptr, "argument 'out' is NULL");
     *out = nullptr;
     require(context != nullptr, "argument 'context' is NULL");
-    const int64_t esize = dtype_size(dtype);
-    require(esize != 0, "argument 'dtype' has unknown value %d", (int)dtype);
+    const int64_t esize = dtype_size(enum_arg(dtype, "dtype", {OCT_DTYPE_INT8, OCT_DTYPE_INT32,
+                                                               OCT_DTYPE_FP16, OCT_DTYPE_BF16,
+                                                               OCT_DTYPE_FP32}));
     require(rank >= 1 && rank <= OCT_MAX_RANK, "argument 'rank' is %d; must be 1..%d", rank,
             OCT_MAX_RANK);
     require(shape != nullptr, "argument 'shape' is NULL");

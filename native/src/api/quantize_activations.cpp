@@ -17,9 +17,8 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
     oct_tensor& st = tensor_arg(scales, "scales");
     require_rank(xt, "x", 2);
     require_dtype(xt, "x", {OCT_DTYPE_FP16, OCT_DTYPE_BF16});
-    require(scheme == OCT_ACT_DYNAMIC_PER_TOKEN || scheme == OCT_ACT_DYNAMIC_PER_TENSOR ||
-                scheme == OCT_ACT_STATIC_PER_TENSOR,
-            "argument 'scheme' has unknown value %d", static_cast<int>(scheme));
+    enum_arg(scheme, "scheme", {OCT_ACT_DYNAMIC_PER_TOKEN, OCT_ACT_DYNAMIC_PER_TENSOR,
+                                OCT_ACT_STATIC_PER_TENSOR});
     require_rank(qt, "xq", 2);
     require_dtype(qt, "xq", {OCT_DTYPE_INT8});
     require_dim(qt, "xq", 0, xt.shape[0], "rows of 'x'");

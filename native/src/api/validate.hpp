@@ -1,13 +1,29 @@
 // Argument checks shared by the entry points: each failure names the argument and its value.
 #pragma once
 
+#include <cstring>
 #include <initializer_list>
 #include <string>
+#include <type_traits>
 
 #include "common/error.hpp"
 #include "common/objects.hpp"
 
 namespace octet::api {
+
+// An enum argument, checked against the values the call accepts. C and Java (FFM) callers can
+// pass any int, and in C++ reading an enum object whose value lies outside the enumeration's
+// range is undefined (a sanitizer flags it), so the value is taken from the argument's bytes and
+// compared as an int before it is used as the enum.
+template <typename E>
+E enum_arg(const E& e, const char* name, std::initializer_list<E> valid) {
+  static_assert(std::is_enum_v<E> && sizeof(E) == sizeof(int), "a C enum argument");
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  for (E ok : valid)
+    if (v == static_cast<int>(ok)) return ok;
+  fail(OCT_STATUS_INVALID_ARGUMENT, "argument '%s' has unknown value %d", name, v);
+}
 
 // Drops one reference to a context; frees it (and its CUDA stream) with the last (api/core.cpp).
 void release_context(oct_context* c);
