@@ -77,7 +77,9 @@ public final class WeightOnlyLinear implements QuantizedLinear {
 
   /**
    * As {@link #forward}, into a caller-owned [M, N] {@code out} of x's dtype: no allocation and no
-   * synchronisation, so it can be captured in a CUDA graph.
+   * synchronisation, so it can be captured in a CUDA graph. {@code x} must start at a 16-byte
+   * aligned address (a whole tensor always does; a view may not): else an {@link
+   * dev.octet.OctetException} with {@link dev.octet.Status#MISALIGNED}.
    */
   @Override
   public void forwardInto(Tensor x, Tensor out, Stream stream) {
