@@ -1,13 +1,14 @@
 // Random calls of the C ABI's compute functions on the CPU backend, with arguments drawn from a
-// mix of well-formed operands (shapes and dtypes the call accepts) and ill-formed ones (another
-// dtype or rank, a wrong extent, a view, NULL, bad scalars: NaN, zero or negative thresholds,
+// mix of well-formed operands (shapes and dtypes the call accepts; whole tensors or views at odd
+// offsets, sometimes outliving their base) and ill-formed ones (another dtype or rank, a wrong
+// extent, a tensor of another context, NULL, bad scalars: NaN, zero or negative thresholds,
 // group sizes and histogram ranges, enum values out of range). Every call must return a status
-// of the enum, with a message when it is not SUCCESS (never crash, never read or write past a
-// tensor: run it under AddressSanitizer to check the latter); a call whose arguments were all
-// drawn well-formed must succeed. Each function must have succeeded at least once (the fuzzer is
-// not only exercising the rejections). oct_tensor_view gets an exact oracle (success exactly for
-// ranks 1..4, extents >= 1 and offset + numel within the base, huge values included).
-// Deterministic (fixed seed); ~18000 calls, about a second.
+// of the enum, with a message when it is not SUCCESS (never crash; scripts/test.sh also runs it
+// under AddressSanitizer and UBSan, which catch reads and writes past a tensor and undefined
+// behaviour); a call whose arguments were all drawn well-formed must succeed. Each function must
+// have succeeded at least once (the fuzzer is not only exercising the rejections).
+// oct_tensor_view gets an exact oracle (success exactly for ranks 1..4, extents >= 1 and offset
+// + numel within the base, huge values included). Deterministic (fixed seed): 20000 calls.
 #include <climits>
 #include <cstring>
 #include <functional>
@@ -25,7 +26,7 @@ constexpr oct_dtype_t kDtypes[] = {OCT_DTYPE_INT8, OCT_DTYPE_INT32, OCT_DTYPE_FP
                                    OCT_DTYPE_FP32};
 
 struct Fuzzer {
-  oct_context_t ctx;
+  oct_context_t ctx, other;  // `other`: a second CPU context, whose tensors do not mix with ctx's
   std::mt19937_64 rng{20261127};
   std::vector<std::unique_ptr<Tensor>> keep;  // the call's tensors, freed after it
   bool well_formed = true;                    // every argument drawn so far was a good one
@@ -50,6 +51,7 @@ struct Fuzzer {
       oct_tensor_t v = nullptr;
       OCT(oct_tensor_view(keep.back()->t, static_cast<int32_t>(shape.size()), shape.data(), offset, &v));
       views.push_back(v);
+      if (chance(50)) keep.pop_back();  // the view alone keeps the memory alive (ASan would see)
       return v;
     }
     keep.push_back(std::make_unique<Tensor>(ctx, d, shape));
@@ -66,7 +68,11 @@ struct Fuzzer {
                        int bad = 8, bool nullable = false, bool aligned = false) {
     const oct_dtype_t good = *(ok_dtypes.begin() + pick(static_cast<int>(ok_dtypes.size())));
     if (!chance(bad)) return make(good, shape, !aligned);
-    switch (pick(4)) {
+    switch (pick(5)) {
+      case 4:  // a tensor of another context
+        well_formed = false;
+        keep.push_back(std::make_unique<Tensor>(other, good, shape));
+        return keep.back()->t;
       case 0:
         if (!nullable) well_formed = false;
         return nullptr;
@@ -130,7 +136,9 @@ struct Fuzzer {
 int main() {
   oct_context_t ctx = nullptr;
   OCT(oct_context_create(OCT_BACKEND_CPU, 0, &ctx));
-  Fuzzer f{ctx};
+  oct_context_t other = nullptr;
+  OCT(oct_context_create(OCT_BACKEND_CPU, 0, &other));
+  Fuzzer f{ctx, other};
   const int kRounds = 2000;
   for (int round = 0; round < kRounds; ++round) {
     const int64_t m = f.extent(), n = f.extent(), k = f.extent() * (f.chance(70) ? 16 : 1);
@@ -275,6 +283,7 @@ int main() {
     std::printf("  %-26s %5d successes\n", fn, f.successes[fn]);
     CHECK(f.successes[fn] > 0);
   }
+  OCT(oct_context_destroy(other));
   OCT(oct_context_destroy(ctx));
   return harness::finish("test_api_fuzz_cpu");
 }
