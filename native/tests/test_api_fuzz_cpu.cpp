@@ -8,7 +8,8 @@
 // behaviour); a call whose arguments were all drawn well-formed must succeed. Each function must
 // have succeeded at least once (the fuzzer is not only exercising the rejections).
 // oct_tensor_view gets an exact oracle (success exactly for ranks 1..4, extents >= 1 and offset
-// + numel within the base, huge values included). Deterministic (fixed seed): 20000 calls.
+// + numel within the base, huge values included), and so do the host copies (nbytes, NULLs, a
+// stream of another context). Deterministic (fixed seed): 24000 calls.
 #include <climits>
 #include <cstring>
 #include <functional>
@@ -32,6 +33,7 @@ struct Fuzzer {
   bool well_formed = true;                    // every argument drawn so far was a good one
   int calls = 0, ok = 0, rejected = 0;
   std::map<std::string, int> successes;
+  bool last_ok = false;  // whether the last call succeeded
 
   int pick(int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); }
   bool chance(int percent) { return pick(100) < percent; }
@@ -124,6 +126,7 @@ struct Fuzzer {
       ++harness::failures;
     }
     successes[name] += s == OCT_STATUS_SUCCESS;
+    last_ok = s == OCT_STATUS_SUCCESS;
     for (oct_tensor_t v : views) oct_tensor_destroy(v);
     views.clear();
     keep.clear();
@@ -139,6 +142,9 @@ int main() {
   oct_context_t other = nullptr;
   OCT(oct_context_create(OCT_BACKEND_CPU, 0, &other));
   Fuzzer f{ctx, other};
+  oct_stream_t stream = nullptr, other_stream = nullptr;
+  OCT(oct_stream_create(ctx, &stream));
+  OCT(oct_stream_create(other, &other_stream));
   const int kRounds = 2000;
   for (int round = 0; round < kRounds; ++round) {
     const int64_t m = f.extent(), n = f.extent(), k = f.extent() * (f.chance(70) ? 16 : 1);
@@ -245,6 +251,32 @@ int main() {
       f.run("oct_linear_llm_int8", [&] { return oct_linear_llm_int8(x, threshold, q, s, b, ws, o, cnt, nullptr); });
     }
 
+    // host copies, with their exact rule as the oracle: a tensor, a host pointer, nbytes equal to
+    // the tensor's, and a stream of the tensor's context (or NULL)
+    {
+      const int64_t numel = f.extent() * f.extent();
+      Tensor t(ctx, kDtypes[f.pick(5)], {numel});
+      const int64_t nbytes = t.nbytes();
+      std::vector<uint8_t> host(static_cast<size_t>(nbytes) + 8, 0x5A);
+      const int64_t wild[] = {nbytes, nbytes, nbytes, nbytes - 1, nbytes + 1, 0, -1, INT64_MAX};
+      const int64_t n = wild[f.pick(8)];
+      const bool null_tensor = f.chance(5), null_host = f.chance(5);
+      const int which = f.pick(3);  // stream: NULL, ctx's, the other context's
+      oct_stream_t st = which == 0 ? nullptr : which == 1 ? stream : other_stream;
+      const bool valid = n == nbytes && !null_tensor && !null_host && which != 2;
+      f.well_formed = valid;
+      f.run("oct_tensor_copy_from_host", [&] {
+        return oct_tensor_copy_from_host(null_tensor ? nullptr : t.t, null_host ? nullptr : host.data(), n, st);
+      });
+      CHECK(f.last_ok == valid);
+      f.well_formed = valid;
+      f.run("oct_tensor_copy_to_host", [&] {
+        return oct_tensor_copy_to_host(null_tensor ? nullptr : t.t, null_host ? nullptr : host.data(), n, st);
+      });
+      CHECK(f.last_ok == valid);
+      CHECK(host[static_cast<size_t>(nbytes)] == 0x5A);  // nothing written past nbytes
+    }
+
     // oct_tensor_view, with its exact rule as the oracle
     {
       static const int64_t wild[] = {0, -1, 1, 2, 3, 7, 64, INT64_MAX, INT64_MIN, INT64_MAX / 2 + 1,
@@ -279,10 +311,13 @@ int main() {
   for (const char* fn : {"oct_quantize_weight", "oct_dequantize_weight", "oct_quantize_activations",
                          "oct_gemm_w8a16", "oct_tensor_absmax", "oct_tensor_minmax",
                          "oct_tensor_histogram", "oct_gemm_s8", "oct_linear_llm_int8",
-                         "oct_tensor_view"}) {
+                         "oct_tensor_view", "oct_tensor_copy_from_host",
+                         "oct_tensor_copy_to_host"}) {
     std::printf("  %-26s %5d successes\n", fn, f.successes[fn]);
     CHECK(f.successes[fn] > 0);
   }
+  OCT(oct_stream_destroy(stream));
+  OCT(oct_stream_destroy(other_stream));
   OCT(oct_context_destroy(other));
   OCT(oct_context_destroy(ctx));
   return harness::finish("test_api_fuzz_cpu");
