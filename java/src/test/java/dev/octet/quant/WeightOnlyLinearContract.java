@@ -178,6 +178,19 @@ abstract class WeightOnlyLinearContract {
           () -> layer.forwardInto(x, outDtype, null));
       WeightQuantizationContract.expectNamed(IllegalArgumentException.class, "out is null",
           () -> layer.forwardInto(x, null, null));
+      // x as a view one element (2 bytes) into a tensor: not 16-byte aligned, on every backend
+      try (Tensor big = ctx.upload(new float[2 * 128 + 8], DType.FP16, Shape.of(2 * 128 + 8));
+          Tensor xOff = big.view(Shape.of(2, 128), 1);
+          Tensor out = ctx.allocate(DType.FP16, Shape.of(2, 3))) {
+        OctetException e = org.junit.jupiter.api.Assertions.assertThrows(
+            OctetException.class, () -> layer.forwardInto(xOff, out, null));
+        assertEquals(dev.octet.Status.MISALIGNED, e.status());
+        assertTrue(e.getMessage().contains("'x'") && e.getMessage().contains("16-byte alignment"),
+            e.getMessage());
+        try (Tensor xAligned = big.view(Shape.of(2, 128), 8)) {  // 16 bytes in: accepted
+          layer.forwardInto(xAligned, out, null);
+        }
+      }
     }
   }
 
