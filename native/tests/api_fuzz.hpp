@@ -15,7 +15,7 @@
 // stream of another context). Deterministic (fixed seed): 12 calls per round.
 #pragma once
 
-#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -28,12 +28,11 @@ namespace api_fuzz {
 
 using harness::Tensor;
 
-
 constexpr oct_dtype_t kDtypes[] = {OCT_DTYPE_INT8, OCT_DTYPE_INT32, OCT_DTYPE_FP16, OCT_DTYPE_BF16,
                                    OCT_DTYPE_FP32};
 
 struct Fuzzer {
-  oct_context_t ctx, other;  // `other`: a second CPU context, whose tensors do not mix with ctx's
+  oct_context_t ctx, other;  // `other`: a second context of the backend, whose tensors do not mix
   std::mt19937_64 rng{20261127};
   std::vector<std::unique_ptr<Tensor>> keep;  // the call's tensors, freed after it
   bool well_formed = true;                    // every argument drawn so far was a good one
