@@ -84,12 +84,15 @@ int main() {
       llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), true, d, seed += 10);
       ++cases;
     }
-  // The one-kernel decode prep that computes the outlier part (M * K <= 12 * 4096) at its row
-  // widths 4, 8 and 16 and at the largest x it takes: a partial last 32-column group of c
-  // (N = 77, 520), one and many 128-outlier steps, and N past what one wave of blocks covers
-  // (the blocks loop over N).
+  // The decode prep (M blocks, each with all of x in its shared memory: M * K <= 24 * 4096) with
+  // the decode kernel that computes the outlier part: rows of one, two (K = 4112, 6000) and four
+  // (K = 16384 at M = 1) chunks of 4096 columns per block, a partial last 32-column group of c
+  // (N = 77, 520), one and many 128-outlier steps, and N past what one wave of blocks covers (the
+  // blocks loop over N); 16 x 16384 goes to the fused prep with the same decode kernel.
   const int64_t decode[][4] = {{4, 77, 4096, 300}, {8, 520, 4096, 8}, {12, 77, 4096, 2048},
-                               {16, 520, 3072, 8}, {16, 264, 3072, 1536}, {2, 12000, 2048, 200}};
+                               {16, 520, 3072, 8}, {16, 264, 3072, 1536}, {2, 12000, 2048, 200},
+                               {8, 77, 6000, 40}, {16, 40, 144, 5}, {13, 72, 4112, 9},
+                               {16, 40, 16384, 100}, {1, 264, 16384, 8}};
   for (auto& s : decode)
     for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
       llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), d == OCT_DTYPE_FP16, d, seed += 10);
@@ -107,7 +110,7 @@ int main() {
     llm_ref::run_case(ctx, stream, m, 4096, 4096, 8, true, OCT_DTYPE_FP16, seed += 10);
     ++cases;
   }
-  // The decode paths at long rows (the one-kernel prep holds up to 16384 columns; past that the
+  // The decode paths at long rows (the decode prep takes up to 16384 columns; past that the
   // general path): the down projection's K = 11008, and K = 16392 just past the limit.
   for (int64_t m : {1, 5, 16})
     for (int64_t k : {11008, 16392})

@@ -98,13 +98,18 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
         mma_s8(acc[nt], x.bl[2 * j], x.bh[2 * j], x.bl[2 * j + 1], x.bh[2 * j + 1],
                x.a[nt][2 * j], x.a[nt][2 * j + 1]);
   };
+  // The main loop's first batch goes out before anything that depends on the outlier count
+  // (LLM.int8()): reading the count is a round trip of its own, and the stream must not wait on it.
+  Batch b0, b1;
+  int c0 = warp;
+  if (c0 < chunks) issue(b0, c0);
   // The outlier part (LLM.int8() at decode sizes; below): a warp's first step of 16 outliers is
-  // fetched around the main loop's first batch, so that its two dependent round trips (the list,
-  // then the bytes of b it points at) overlap the stream instead of following it.
+  // fetched while the first batch is in flight, so that its dependent round trips (the count, the
+  // list, then the bytes of b it points at) overlap the stream instead of following it.
   constexpr bool computed = kLlm;
   const int count = computed ? *p.c_count : 0;
   // LLM.int8() promoted (more than K / 32 outlier columns, gemm_s8.hpp): the block computes its 16
-  // rows of the W8A16 product instead (below, once the first batch is in flight).
+  // rows of the W8A16 product instead (below).
   const bool promoted = computed && p.promote_x != nullptr && count > p.promote_above;
   const int outliers = promoted ? 0 : count;
   // Outliers k0 + 2t, +1 and k0 + 2t + 8, +9 (the mma's k slots 2t, 2t + 1, 2t + 8, 2t + 9).
@@ -131,11 +136,8 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   uint32_t first_wl = 0, first_wh = 0;
   if (16 * warp < outliers) outlier_cols(16 * warp, first_col);
   {
-    Batch b0, b1;
-    int c0 = warp;
-    if (c0 < chunks) issue(b0, c0);
-    // Promoted: the W8A16 decode kernel's own body and shape. The batch just issued is the same
-    // bytes its first loads read (same rows, chunks and lanes), which then come from L2.
+    // Promoted: the W8A16 decode kernel's own body and shape. The batch already issued is the
+    // same bytes its first loads read (same rows, chunks and lanes), which then come from L2.
     if constexpr (kLlm) if (promoted) {
       const w8a16::Problem w =
           w8a16::per_channel(p.promote_x, p.b, p.b_scale, p.bias, p.out, p.m, p.n, p.k);

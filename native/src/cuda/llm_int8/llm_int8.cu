@@ -1,13 +1,13 @@
 // LLM.int8() on the GPU (common/llm_int8.hpp has the definition). All nodes on the caller's
 // stream, none allocating or synchronising, the outlier count never leaving the device.
 //
-// Decode sizes (M <= 16, K <= 16384, aligned x, and the int8 GEMM's decode kernel can take the
-// problem): two launches, as W8A8's. The decode kernel (int8_gemm/skinny.cu) computes the outlier
-// part itself from xo, idx and q: no wo, no outlier GEMM, no c.
-//   1+2. small_prep_kernel: M blocks, each taking the column maxima of all M rows itself (no
-//        memset, no inter-block step) and compacting the outlier columns; block m quantizes row m
-//        over its non-outlier columns (outliers zeroed) and gathers x[m, idx] into xo; block 0
-//        writes idx and count
+// Decode sizes (M <= 16, K <= 16384, M * K <= 24 * 4096, aligned x, and the int8 GEMM's decode
+// kernel can take the problem): two launches, as W8A8's. The decode kernel (int8_gemm/skinny.cu)
+// computes the outlier part itself from xo, idx and q: no wo, no outlier GEMM, no c.
+//   1+2. small_prep_kernel: M blocks, each copying all of x into its shared memory and taking the
+//        column maxima itself (no memset, no inter-block step); block m compacts the outlier
+//        columns, writes its outlier values into xo and quantizes row m over its non-outlier
+//        columns (outliers zeroed); block 0 writes idx and count
 // Otherwise, while the rows fit in shared memory (one block per SM, M * K * 2 bytes over all
 // SMs: M <= ~3500 at K = 4096 on an H100; K <= 65535, aligned x):
 //   0. memset: the grid barrier's counter and two flag words per 32 columns
@@ -329,56 +329,59 @@ split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
 
 // ---- 1 + 2 at decode sizes (M <= kSmallMaxRows, the int8 GEMM being the decode kernel that
 // computes the outlier part itself): one kernel of M blocks, no memset, no inter-block step. Every
-// block takes the maxima of all M rows over all columns itself (M * K * 2 bytes from L2: 128 KB
-// at M = 16, K = 4096) and compacts the outlier columns into shared memory; block m then
-// quantizes row m (held in registers) and gathers x[m, idx] into xo; block 0 also writes idx and
-// the count. (A fifth-session version also computed c here, in extra blocks, for the CUTLASS
-// GEMM at M = 2..16: docs/perf-notes-llm-int8.md.)
+// block copies all of x into its shared memory (M * K * 2 bytes from L2: 128 KB at M = 16, K =
+// 4096; cp.async, every copy in flight at once: loads into registers would leave it to ptxas how
+// many are) and takes the column maxima itself; each thread then writes its own outliers' values
+// of row m into xo (and, in block 0, their columns into idx) at the places a block scan gives
+// them, and block m quantizes row m. The decode kernel after it (launched with PDL) may launch at
+// once: it waits for this grid's completion before it reads anything. (Tried and not kept: one
+// cluster whose blocks each take the maxima of a slice of the columns and exchange the outlier
+// flags or the rows' maxima through distributed shared memory, so that x is read once:
+// docs/perf-notes-llm-int8.md. A fifth-session version also computed c here, in extra blocks, for
+// the CUTLASS GEMM at M = 2..16.)
 
-constexpr int64_t kSmallPrepMaxK = int64_t(8) * kSplitThreads * 8;  // 16384: kIters <= 8
+constexpr int kSmallThreads = 512;
+constexpr int kSmallMaxIters = 4;
+constexpr int64_t kSmallPrepMaxK = int64_t(kSmallMaxIters) * kSmallThreads * 8;  // 16384
 constexpr int kSmallMaxRows = 16;
 // Its M blocks each read all of x: past kSmallPrepMaxElems values (M * K) the fused kernel's one
 // read spread over every SM is faster (H100, outlier-free forward less W8A8's, us: small prep
-// (4096, 11008) M = 8 / 12 / 16: 8.2 / 10.8 / 12.9; the fused prep about 9).
+// (4096, 11008) M = 8 / 12 / 16: 8.2 / 10.8 / 12.9; the fused prep about 9). x must also fit in
+// the block's shared memory (M * K * 2 bytes).
 constexpr int64_t kSmallPrepMaxElems = 24 * 4096;
 
 template <oct_dtype_t D, int kIters>
-__global__ void __launch_bounds__(kSplitThreads)
+__global__ void __launch_bounds__(kSmallThreads)
 small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
                   int32_t* __restrict__ state, int32_t* __restrict__ idx,
                   int8_t* __restrict__ xq, float* __restrict__ scales, Elem<D>* __restrict__ xo,
                   int64_t k_pad, int32_t* __restrict__ outlier_count) {
-  constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
-  __shared__ int16_t s_idx[kSmallPrepMaxK];  // column indices < 16384
-  const int64_t row = blockIdx.x;
+  allow_dependent_launch();
+  extern __shared__ uint4 s_x[];  // [rows][cols / 8]
+  constexpr int64_t kStride = int64_t(kSmallThreads) * 8;
+  const int64_t row = blockIdx.x, row_chunks = cols / 8;
   const int64_t c0 = int64_t(threadIdx.x) * 8;
+  // A thread copies, and later reads, only its own 16-byte pieces: no barrier.
+  for (int64_t r = 0; r < rows; ++r)
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int64_t c = c0 + it * kStride;
+      if (c < cols) cp_async16(&s_x[r * row_chunks + c / 8], x + r * cols + c);
+    }
+  cp_async_wait_all();
   uint4 own[kIters];  // the block's own row, raw (zero past the end)
   // the column maxima of |x| as 16-bit bits, two columns per word (NaN bits above Inf's above
   // every finite value's: a column with a NaN ends up NaN, as in the other preparations)
   uint4 mx[kIters];
 #pragma unroll
-  for (int it = 0; it < kIters; ++it) own[it] = mx[it] = make_uint4(0, 0, 0, 0);
-  // Rows in groups, all 16 loads of a group in flight at once (raw 16-byte words;
-  // one row at a time would be a chain of dependent L2 round trips).
-  constexpr int kRowGroup = 16 / kIters;  // 16 loads in flight per thread
-  for (int64_t r0 = 0; r0 < rows; r0 += kRowGroup) {
-    uint4 raw[kRowGroup][kIters];
-#pragma unroll
-    for (int rr = 0; rr < kRowGroup; ++rr)
-#pragma unroll
-      for (int it = 0; it < kIters; ++it) {
-        const int64_t r = r0 + rr, c = c0 + it * kStride;
-        raw[rr][it] = (r < rows && c < cols)
-                          ? *reinterpret_cast<const uint4*>(x + r * cols + c)
-                          : make_uint4(0, 0, 0, 0);
-      }
-#pragma unroll
-    for (int rr = 0; rr < kRowGroup; ++rr)
-#pragma unroll
-      for (int it = 0; it < kIters; ++it) {
-        if (r0 + rr == row) own[it] = raw[rr][it];
-        mx[it] = max_abs_bits2x4(mx[it], raw[rr][it]);  // two columns per instruction
-      }
+  for (int it = 0; it < kIters; ++it) {
+    const int64_t c = c0 + it * kStride;
+    own[it] = mx[it] = make_uint4(0, 0, 0, 0);
+    if (c >= cols) continue;
+    own[it] = s_x[row * row_chunks + c / 8];
+#pragma unroll 4
+    for (int64_t r = 0; r < rows; ++r)
+      mx[it] = max_abs_bits2x4(mx[it], s_x[r * row_chunks + c / 8]);  // two columns per instruction
   }
   // outlier flags (colmax > threshold: a NaN column is not one, an Inf column is)
   uint32_t flags[kIters];  // bit j: column c0 + it * kStride + j
@@ -391,19 +394,32 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
       if (c0 + it * kStride + j < cols && Bits16<D>::value((w[j / 2] >> (16 * (j % 2))) & 0xffffu) > threshold)
         flags[it] |= 1u << j;
   }
-  // compaction into s_idx, ascending (chunk it, then thread, then j)
+  // Compaction, ascending (chunk it, then thread, then j): the thread's outliers of row m go to
+  // xo (and their columns to idx) at their places in the list.
+  Elem<D>* xo_row = xo + row * k_pad;
   int count = 0;
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
     int total = 0;
-    int at = count + block_exclusive_scan<kSplitThreads>(__popc(flags[it]), threadIdx.x, &total);
-    for (uint32_t f = flags[it]; f != 0; f &= f - 1)
-      s_idx[at++] = static_cast<int16_t>(c0 + it * kStride + __ffs(f) - 1);
+    int at = count + block_exclusive_scan<kSmallThreads>(__popc(flags[it]), threadIdx.x, &total);
+    const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&own[it]);
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      if ((flags[it] >> j) & 1u) {
+        xo_row[at] = e[j];
+        if (row == 0) idx[at] = static_cast<int32_t>(c0 + it * kStride + j);
+        ++at;
+      }
     count += total;
   }
-  __syncthreads();  // s_idx complete
+  // xo zero-padded to the K step (the decode kernel reads whole steps)
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
-  // the row's absmax over the regular columns, quantization, the gather of its outlier values
+  for (int i = count + threadIdx.x; i < padded; i += kSmallThreads) xo_row[i] = Element<D>::store(0.0f);
+  if (row == 0 && threadIdx.x == 0) {
+    state[1] = count;
+    if (outlier_count) *outlier_count = count;
+  }
+  // the row's absmax over the regular columns and its quantization
   float v[kIters][8];
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
@@ -423,17 +439,6 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
   for (int it = 0; it < kIters; ++it) {
     const int64_t c = c0 + it * kStride;
     if (c < cols) store_quantized8<true>(qr, c, cols, v[it], flags[it], quantize);
-  }
-  const Elem<D>* xr = x + row * cols;
-  // xo and idx: what the decode kernel computes the outlier part from
-  for (int i = threadIdx.x; i < padded; i += kSplitThreads)
-    xo[row * k_pad + i] = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
-  if (row == 0) {
-    for (int i = threadIdx.x; i < count; i += kSplitThreads) idx[i] = s_idx[i];
-    if (threadIdx.x == 0) {
-      state[1] = count;
-      if (outlier_count) *outlier_count = count;
-    }
   }
 }
 
@@ -893,8 +898,19 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   const int64_t rows_per_block = (p.m + dev.sm_count - 1) / dev.sm_count;
   // At decode sizes the small prep feeds the decode kernel: one launch where the fused path takes
   // a memset and the prep.
-  const bool small_first = computed && p.m <= kSmallMaxRows && vec && p.k <= kSmallPrepMaxK &&
-                           p.m * p.k <= kSmallPrepMaxElems;
+  // The small prep's instantiation (chunks of 16 bytes per thread) and shared memory (all of x)
+  const int64_t small_chunks = (p.k + kSmallThreads * 8 - 1) / (kSmallThreads * 8);
+  auto with_small_prep = [&](auto f) {
+    if (small_chunks <= 1) return f(std::integral_constant<int, 1>{});
+    if (small_chunks <= 2) return f(std::integral_constant<int, 2>{});
+    return f(std::integral_constant<int, 4>{});
+  };
+  const int64_t small_smem = p.m * p.k * int64_t(sizeof(T));
+  const bool small_first =
+      computed && p.m <= kSmallMaxRows && vec && p.k <= kSmallPrepMaxK &&
+      p.m * p.k <= kSmallPrepMaxElems && with_small_prep([&](auto i) {
+        return small_smem <= opt_in_smem<small_prep_kernel<D, decltype(i)::value>>(context.device, dev.smem_optin);
+      });
   const Prep forced = prep_override();
   // (Asked only where the fused kernel is a candidate: decode calls skip the attribute lookup.)
   const auto fused_fits = [&] {
@@ -923,17 +939,11 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     OCT_CUDA_CHECK_LAUNCH("fused_prep_kernel");
   } else if (small_first && forced != Prep::kSplit) {
     // 1 + 2 in one kernel of M blocks (no memset)
-    const int64_t chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
-    auto prep = [&](auto kernel) {
-      kernel<<<static_cast<unsigned>(p.m), kSplitThreads, 0, s>>>(
+    with_small_prep([&](auto i) {
+      small_prep_kernel<D, decltype(i)::value><<<static_cast<unsigned>(p.m), kSmallThreads,
+                                                 static_cast<size_t>(small_smem), s>>>(
           x, p.m, p.k, p.threshold, state, idx, xq, scales, xo, l.k_pad, p.outlier_count);
-    };
-    if (chunks <= 2)
-      prep(small_prep_kernel<D, 2>);
-    else if (chunks <= 4)
-      prep(small_prep_kernel<D, 4>);
-    else
-      prep(small_prep_kernel<D, 8>);
+    });
     OCT_CUDA_CHECK_LAUNCH("small_prep_kernel");
     gemm_s8(context, g, s);  // the decode kernel computes the outlier part
     return promoted_pass();
