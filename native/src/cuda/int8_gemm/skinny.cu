@@ -132,8 +132,23 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
       if (ok_hi) wh |= uint32_t(uint8_t(br_hi[col[e]])) << (8 * e);
     }
   };
+  // The tokens' outlier values of step k0: x_o[m, k0 + 2t, +1] and [m, k0 + 2t + 8, +9], m = 8 nt +
+  // g, as raw 16-bit pairs (x_o is zero-padded past the list to the K step; 0 past M).
+  auto outlier_x = [&](int k0, uint32_t (&xb)[NT][2]) {
+    const uint16_t* xo = static_cast<const uint16_t*>(p.outlier_x);
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const int m = nt * 8 + g;
+      xb[nt][0] = xb[nt][1] = 0u;
+      if (m < m_count) {
+        const uint16_t* xr = xo + int64_t(m) * p.outlier_ld + k0 + 2 * t;
+        xb[nt][0] = *reinterpret_cast<const uint32_t*>(xr);
+        xb[nt][1] = *reinterpret_cast<const uint32_t*>(xr + 8);
+      }
+    }
+  };
   int first_col[4] = {-1, -1, -1, -1};
-  uint32_t first_wl = 0, first_wh = 0;
+  uint32_t first_wl = 0, first_wh = 0, first_xb[NT][2];
   if (16 * warp < outliers) outlier_cols(16 * warp, first_col);
   {
     // Promoted: the W8A16 decode kernel's own body and shape. The batch already issued is the
@@ -149,7 +164,11 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
         w8a16::skinny::skinny_body<__nv_bfloat16, NT, false, S>(w, ored);
       return;
     }
-    if (16 * warp < outliers) gather(first_col, first_wl, first_wh);
+    // (its x_o values too: loaded now, they are not a round trip after the stream)
+    if (16 * warp < outliers) {
+      gather(first_col, first_wl, first_wh);
+      outlier_x(16 * warp, first_xb);
+    }
     for (; c0 < chunks; c0 += 2 * kWarps) {
       if (c0 + kWarps < chunks) issue(b1, c0 + kWarps);
       math(b0);
@@ -178,39 +197,33 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
   if (computed) {
     auto outlier_part = [&](auto tag) {
       using T = typename Element<decltype(tag)::value>::type;
-      const T* xo = static_cast<const T*>(p.outlier_x);
       float oacc[NT][4];
 #pragma unroll
       for (int nt = 0; nt < NT; ++nt)
 #pragma unroll
         for (int i = 0; i < 4; ++i) oacc[nt][i] = 0.0f;
-      auto step = [&](int k0, uint32_t wl, uint32_t wh) {
+      auto step = [&](uint32_t wl, uint32_t wh, const uint32_t (&xb)[NT][2]) {
         uint32_t a[4];  // a0: row g (k 2t, 2t + 1), a1: row g + 8, a2 / a3: their k + 8 pair
         Int8x4<T>::convert(wl, a[0], a[2]);
         Int8x4<T>::convert(wh, a[1], a[3]);
 #pragma unroll
-        for (int nt = 0; nt < NT; ++nt) {
-          const int m = nt * 8 + g;  // x_o is zero-padded past the list (to the K step)
-          uint32_t b0 = 0, b1 = 0;
-          if (m < m_count) {
-            const T* xr = xo + int64_t(m) * p.outlier_ld + k0 + 2 * t;
-            b0 = *reinterpret_cast<const uint32_t*>(xr);
-            b1 = *reinterpret_cast<const uint32_t*>(xr + 8);
-          }
-          Mma<T>::run(oacc[nt], a, b0, b1);
-        }
+        for (int nt = 0; nt < NT; ++nt) Mma<T>::run(oacc[nt], a, xb[nt][0], xb[nt][1]);
       };
-      if (16 * warp < outliers) step(16 * warp, first_wl, first_wh);
+      if (16 * warp < outliers) step(first_wl, first_wh, first_xb);
       for (int k0 = 16 * (warp + kWarps); k0 < outliers; k0 += 32 * kWarps) {
         const int k1 = k0 + 16 * kWarps;
         int col0[4], col1[4] = {-1, -1, -1, -1};
-        uint32_t wl0, wh0, wl1 = 0, wh1 = 0;
+        uint32_t wl0, wh0, wl1 = 0, wh1 = 0, xb0[NT][2], xb1[NT][2];
         outlier_cols(k0, col0);
         if (k1 < outliers) outlier_cols(k1, col1);
         gather(col0, wl0, wh0);
-        if (k1 < outliers) gather(col1, wl1, wh1);
-        step(k0, wl0, wh0);
-        if (k1 < outliers) step(k1, wl1, wh1);
+        outlier_x(k0, xb0);
+        if (k1 < outliers) {
+          gather(col1, wl1, wh1);
+          outlier_x(k1, xb1);
+        }
+        step(wl0, wh0, xb0);
+        if (k1 < outliers) step(wl1, wh1, xb1);
       }
 #pragma unroll
       for (int nt = 0; nt < NT; ++nt)
