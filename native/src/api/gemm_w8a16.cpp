@@ -1,6 +1,7 @@
 // Entry point for the weight-only INT8 linear layer (W8A16).
 #include <cstdint>
 
+#include "common/objects.hpp"
 #include "api/guard.hpp"
 #include "api/validate.hpp"
 #include "backends.hpp"
@@ -19,7 +20,7 @@ void require_extent(const char* what, int64_t v) {
 }
 
 void require_aligned16(const oct_tensor& t, const char* name) {
-  if (reinterpret_cast<uintptr_t>(t.data) % 16 != 0)
+  if (!is_aligned(t.data, 16))
     fail(OCT_STATUS_MISALIGNED, "argument '%s' has data at %p; 16-byte alignment is required",
          name, t.data);
 }

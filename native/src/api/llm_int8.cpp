@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "common/objects.hpp"
 #include "api/guard.hpp"
 #include "api/validate.hpp"
 #include "backends.hpp"
@@ -106,7 +107,7 @@ OCT_API oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_te
             "argument 'workspace' has %lld bytes; M = %lld, N = %lld, K = %lld need %lld "
             "(oct_llm_int8_workspace_size)",
             (long long)wt.nbytes, (long long)m, (long long)n, (long long)k, (long long)need);
-    if (reinterpret_cast<uintptr_t>(wt.data) % 16 != 0)
+    if (!is_aligned(wt.data, 16))
       fail(OCT_STATUS_MISALIGNED,
            "argument 'workspace' starts at %p, which is not 16-byte aligned (a view must start "
            "at a multiple of 16 bytes)",

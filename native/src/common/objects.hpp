@@ -6,6 +6,12 @@
 
 #include "octet/octet.h"
 
+// Whether `p` is a multiple of `bytes` (a power of two). Allocations are 256-byte aligned, a
+// view's data need not be: every path with vector loads checks its operands with this.
+inline bool is_aligned(const void* p, std::uintptr_t bytes) {
+  return reinterpret_cast<std::uintptr_t>(p) % bytes == 0;
+}
+
 struct oct_context {
   oct_backend_t backend;
   int32_t device;               // CUDA ordinal; 0 on the CPU

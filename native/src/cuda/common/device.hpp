@@ -4,6 +4,8 @@
 #include <cuda_runtime.h>
 
 #include <atomic>
+#include <cstdint>
+#include <mutex>
 
 #include "cuda/common/check.cuh"
 
@@ -27,6 +29,27 @@ void opt_in_smem(int device, int bytes) {
   if (granted[device].load(std::memory_order_acquire) >= bytes) return;
   OCT_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
   granted[device].store(bytes, std::memory_order_release);
+}
+
+// The most dynamic shared memory `Kernel` may use on `device`: the opt-in limit less its static
+// shared memory, granted to it on the first call per device (under a lock; later calls only
+// read the cached value). No std::call_once: a CUDA error thrown from inside it would not reach
+// the caller on every C++ runtime.
+template <auto Kernel>
+int64_t opt_in_all_smem(int device, int optin) {
+  static std::mutex mu;
+  static std::atomic<int64_t> granted[64] = {};  // device_traits() bounds the ordinal; 0: not yet
+  if (const int64_t g = granted[device].load(std::memory_order_acquire); g != 0) return g;
+  std::lock_guard<std::mutex> lock(mu);
+  if (granted[device].load(std::memory_order_relaxed) == 0) {
+    cudaFuncAttributes a{};
+    OCT_CUDA_CHECK(cudaFuncGetAttributes(&a, Kernel));
+    const int64_t bytes = int64_t(optin) - int64_t(a.sharedSizeBytes);
+    OCT_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(bytes)));
+    granted[device].store(bytes, std::memory_order_release);
+  }
+  return granted[device].load(std::memory_order_relaxed);
 }
 
 }  // namespace octet::cuda

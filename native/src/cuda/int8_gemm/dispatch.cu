@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/objects.hpp"
 #include "backends.hpp"
 #include "cuda/common/check.cuh"
 #include "cuda/common/device.hpp"
@@ -30,11 +31,11 @@ int64_t skinny_max_m() {
 namespace int8_gemm {
 
 bool tensor_core_aligned(const GemmS8Problem& p) {
-  auto aligned16 = [](const void* ptr) { return reinterpret_cast<uintptr_t>(ptr) % 16 == 0; };
   // The epilogue's vector loads of b_scale and bias need them aligned too (whole allocations
   // always are; checked so that a future view API cannot break it silently).
-  return p.k % 16 == 0 && p.n % 8 == 0 && aligned16(p.a) && aligned16(p.b) && aligned16(p.out) &&
-         aligned16(p.b_scale) && aligned16(p.bias) && aligned16(p.c);
+  return p.k % 16 == 0 && p.n % 8 == 0 && is_aligned(p.a, 16) && is_aligned(p.b, 16) &&
+         is_aligned(p.out, 16) && is_aligned(p.b_scale, 16) && is_aligned(p.bias, 16) &&
+         is_aligned(p.c, 16);
 }
 
 }  // namespace int8_gemm

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "common/objects.hpp"
 #include "cuda/common/check.cuh"
 #include "cuda/common/types.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
@@ -101,8 +102,7 @@ void launch(const GemmS8Problem& p, cudaStream_t stream) {
          "oct_gemm_s8: M = %lld, N = %lld is too large for the portable kernel (M <= %d)",
          (long long)p.m, (long long)p.n, 65535 * kBM);
   const dim3 grid(static_cast<unsigned>(grid_n), static_cast<unsigned>(grid_m));
-  const bool vec4 = p.k % 4 == 0 && reinterpret_cast<uintptr_t>(p.a) % 4 == 0 &&
-                    reinterpret_cast<uintptr_t>(p.b) % 4 == 0;
+  const bool vec4 = p.k % 4 == 0 && is_aligned(p.a, 4) && is_aligned(p.b, 4);
   if (vec4)
     gemm_s8_tiled_kernel<D, true><<<grid, kThreads, 0, stream>>>(p);
   else

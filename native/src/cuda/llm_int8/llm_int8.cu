@@ -43,13 +43,12 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <type_traits>
 
+#include "common/objects.hpp"
 #include "backends.hpp"
 #include "common/llm_int8.hpp"
 #include "common/numerics.hpp"
@@ -815,27 +814,6 @@ Prep prep_override() {
   return v;
 }
 
-// The most dynamic shared memory `Kernel` may use on `device`: the opt-in limit less its static
-// shared memory, granted to it on the first call per device (under a lock; later calls only
-// read the cached value). No std::call_once: a CUDA error thrown from inside it would not reach
-// the caller on every C++ runtime.
-template <auto Kernel>
-int64_t opt_in_smem(int device, int optin) {
-  static std::mutex mu;
-  static std::atomic<int64_t> granted[64] = {};  // device_traits() bounds the ordinal; 0: not yet
-  if (const int64_t g = granted[device].load(std::memory_order_acquire); g != 0) return g;
-  std::lock_guard<std::mutex> lock(mu);
-  if (granted[device].load(std::memory_order_relaxed) == 0) {
-    cudaFuncAttributes a{};
-    OCT_CUDA_CHECK(cudaFuncGetAttributes(&a, Kernel));
-    const int64_t bytes = int64_t(optin) - int64_t(a.sharedSizeBytes);
-    OCT_CUDA_CHECK(cudaFuncSetAttribute(Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(bytes)));
-    granted[device].store(bytes, std::memory_order_release);
-  }
-  return granted[device].load(std::memory_order_relaxed);
-}
-
 template <oct_dtype_t D>
 void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8Layout& l,
             cudaStream_t s) {
@@ -852,7 +830,7 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   auto* c = reinterpret_cast<T*>(ws + l.c);
   const auto* x = static_cast<const T*>(p.x);
   // 16-byte loads of x rows need K % 8 == 0 and an aligned base.
-  const bool vec = p.k % 8 == 0 && reinterpret_cast<uintptr_t>(p.x) % 16 == 0;
+  const bool vec = p.k % 8 == 0 && is_aligned(p.x, 16);
 
   // Step 4's int8 GEMM, c its source term. On sm90 it reads c only when the (device-side) count
   // is non-zero: then with no outlier column c is neither written nor read.
@@ -909,14 +887,14 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   const bool small_first =
       computed && p.m <= kSmallMaxRows && vec && p.k <= kSmallPrepMaxK &&
       p.m * p.k <= kSmallPrepMaxElems && with_small_prep([&](auto i) {
-        return small_smem <= opt_in_smem<small_prep_kernel<D, decltype(i)::value>>(context.device, dev.smem_optin);
+        return small_smem <= opt_in_all_smem<small_prep_kernel<D, decltype(i)::value>>(context.device, dev.smem_optin);
       });
   const Prep forced = prep_override();
   // (Asked only where the fused kernel is a candidate: decode calls skip the attribute lookup.)
   const auto fused_fits = [&] {
     return vec && p.k <= kFusedMaxK && rows_per_block <= 65535 &&
            fused_prep_smem(rows_per_block, p.k) <=
-               opt_in_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
+               opt_in_all_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
   };
   if (forced == Prep::kAuto ? !small_first && fused_fits()
                             : forced == Prep::kFused && fused_fits()) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "common/objects.hpp"
 #include "backends.hpp"
 #include "common/numerics.hpp"
 #include "cuda/common/check.cuh"
@@ -201,8 +202,7 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
         const auto grid = static_cast<unsigned>(rows);
         // 16-byte loads of x and 8-byte stores of q need the row length and both pointers
         // aligned (a view may start anywhere); otherwise one value per thread.
-        const bool vectorized = cols % kVec == 0 && reinterpret_cast<uintptr_t>(xp) % 16 == 0 &&
-                                reinterpret_cast<uintptr_t>(q) % 8 == 0;
+        const bool vectorized = cols % kVec == 0 && is_aligned(xp, 16) && is_aligned(q, 8);
         if (!vectorized) {
           const int threads = static_cast<int>(std::min<int64_t>(kRowThreads, std::max<int64_t>(32, (cols + 31) / 32 * 32)));
           per_token_kernel<D, false><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);

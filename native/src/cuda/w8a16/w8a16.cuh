@@ -74,12 +74,10 @@ __device__ __forceinline__ bool gate_open(const Problem& p) {
   return p.gate_count == nullptr || *p.gate_count > p.gate_above;
 }
 
-inline bool aligned16(const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15u) == 0; }
-
 // What every W8A16 kernel needs, and oct_gemm_w8a16 checks (with its errors): K % 16 == 0 and
 // 16-byte aligned x and q. The library's other layers (LLM.int8() promoted) ask here.
 inline bool accepts(const void* x, const int8_t* q, int64_t k) {
-  return k % 16 == 0 && aligned16(x) && aligned16(q);
+  return k % 16 == 0 && is_aligned(x, 16) && is_aligned(q, 16);
 }
 
 // The dispatch by M (and N) of oct_gemm_w8a16 (gemm_w8a16.cu), for the library's other layers
@@ -117,15 +115,15 @@ constexpr int kSm90HugeMinM = 1024;
 // scales in the activation type, which would break the fp32-scale numerics), K % 16 == 0 and
 // N % 8 == 0 (TMA row pitches), 16-byte aligned pointers.
 inline bool sm90_gemm_applies(const Problem& p) {
-  return p.groups == 1 && accepts(p.x, p.q, p.k) && p.n % 8 == 0 && aligned16(p.out) &&
-         aligned16(p.scales) && (p.bias == nullptr || aligned16(p.bias));
+  return p.groups == 1 && accepts(p.x, p.q, p.k) && p.n % 8 == 0 && is_aligned(p.out, 16) &&
+         is_aligned(p.scales, 16) && (p.bias == nullptr || is_aligned(p.bias, 16));
 }
 
 // Whether the wgmma GEMM can take the problem: TMA wants 16-byte row pitches (K % 16 == 0) and
 // aligned x and q; the epilogue stores 16 bytes of out at a time (N % 8 == 0, aligned out).
 // (Per-group sizes are multiples of 64, the kernel's K step, by oct_gemm_w8a16's checks.)
 inline bool wgmma_gemm_applies(const Problem& p) {
-  return accepts(p.x, p.q, p.k) && p.n % 8 == 0 && aligned16(p.out);
+  return accepts(p.x, p.q, p.k) && p.n % 8 == 0 && is_aligned(p.out, 16);
 }
 
 // Skinny kernel or our wgmma GEMM, up to kSkinnyLimitM (H100, per group 128, perf notes): the
