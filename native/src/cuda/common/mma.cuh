@@ -53,6 +53,11 @@ __device__ __forceinline__ void load_streamed16(uint32_t (&r)[4], const void* p)
       : "l"(p));
 }
 
+// The line holding p into L2 (no data to the SM).
+__device__ __forceinline__ void prefetch_l2(const void* p) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+}
+
 // ---- mma.sync.m16n8k16 with fp32 accumulators: d = a * b + d
 
 template <typename T> struct Mma;

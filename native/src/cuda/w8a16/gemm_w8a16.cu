@@ -9,6 +9,7 @@
 #include "backends.hpp"
 #include "cuda/common/check.cuh"
 #include "cuda/common/device.hpp"
+#include "cuda/w8a16/skinny_body.cuh"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda {
@@ -69,7 +70,15 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
   }
   if (p.m <= skinny_max) {
     const bool pdl = dev.sm >= 90 && forced_kernel() != Forced::no_pdl;
-    bf16 ? launch_skinny<__nv_bfloat16>(p, pdl, s) : launch_skinny<__half>(p, pdl, s);
+    // The L2 prefetch before the PDL wait where it was measured faster (H100, eleventh session,
+    // docs/perf-notes-w8a16.md): per channel, M <= 8 (the double-buffered shape) and one wave of
+    // blocks (two 16-warp blocks per SM): (4096, 11008) M = 1 18.3 -> 17.1 us, 4096^2 8.2 -> 8.1.
+    // Grids of several waves and the per-group kernels were slower with it. Not behind a gate
+    // (LLM.int8()'s promoted pass mostly does not run: its prefetch would be wasted traffic).
+    Problem sp = p;
+    sp.prefetch = pdl && p.m <= 8 && p.groups == 1 && p.gate_count == nullptr &&
+                 (int64_t(p.n) + skinny::kRows - 1) / skinny::kRows <= 2 * int64_t(dev.sm_count);
+    bf16 ? launch_skinny<__nv_bfloat16>(sp, pdl, s) : launch_skinny<__half>(sp, pdl, s);
   } else if (sm90) {
 #if defined(OCTET_WITH_CUTLASS)
     bf16 ? launch_gemm_sm90<__nv_bfloat16>(p, dev.sm_count, s)

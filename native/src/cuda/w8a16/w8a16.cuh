@@ -57,6 +57,9 @@ struct Problem {
   // else they return at once; unset, they always run.
   const int32_t* gate_count = nullptr;
   int64_t gate_above = 0;
+  // The skinny kernel prefetches the lines of each warp's first two batches into L2 before its
+  // PDL wait (run() decides; skinny_body.cuh).
+  bool prefetch = false;
 };
 
 // The per-channel problem of a weight-only layer (scales [N]): LLM.int8()'s promoted layer.
