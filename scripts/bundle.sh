@@ -76,15 +76,47 @@ exec "$here/bin/octet-java" org.junit.platform.console.ConsoleLauncher execute \
 SH
 cat >"$out/bin/octet-native-test" <<'SH'
 #!/usr/bin/env bash
-# Runs the native tests (as ctest does): exit 77 counts as skipped.
+# Runs the native tests (as ctest does): exit 77 counts as skipped. -j N: N entries at a time (on
+# one GPU too: the CUDA tests check results, not times), each entry's output printed whole, in
+# the list's order.
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+jobs=1
+if [[ ${1:-} == -j ]]; then jobs=${2:?-j needs a number}; shift 2; fi
+if [[ ! $jobs =~ ^[1-9][0-9]*$ || $# -gt 0 ]]; then echo "usage: octet-native-test [-j N]" >&2; exit 2; fi
 pass=0 fail=0 skip=0
+count() {  # name rc
+  case $2 in 0) pass=$((pass + 1));; 77) skip=$((skip + 1));; *) fail=$((fail + 1)); echo "FAILED: $1 (exit $2)";; esac
+}
+if (( jobs == 1 )); then
+  while read -r name bin vars; do
+    echo "== $name${vars:+ ($vars)}"
+    # shellcheck disable=SC2086  # vars: NAME=VALUE words
+    env $vars "$here/tests/native/$bin" </dev/null; count "$name" $?
+  done <"$here/tests/native/tests.txt"
+  echo "native: $pass passed, $fail failed, $skip skipped"
+  [[ $fail -eq 0 ]]; exit
+fi
+logs=$(mktemp -d); trap 'rm -rf "$logs"' EXIT
+names=()
+run_one() {  # index name bin vars...
+  local i=$1 name=$2 bin=$3; shift 3
+  { echo "== $name${*:+ ($*)}"; env "$@" "$here/tests/native/$bin" </dev/null; echo "rc=$?" >"$logs/$i.rc"; } >"$logs/$i.out" 2>&1
+}
+i=0
 while read -r name bin vars; do
-  echo "== $name${vars:+ ($vars)}"
-  set +e; env $vars "$here/tests/native/$bin" </dev/null; rc=$?; set -e
-  case $rc in 0) pass=$((pass + 1));; 77) skip=$((skip + 1));; *) fail=$((fail + 1)); echo "FAILED: $name (exit $rc)";; esac
+  names+=("$name")
+  while (( $(jobs -rp | wc -l) >= jobs )); do wait -n; done
+  # shellcheck disable=SC2086  # vars: NAME=VALUE words
+  run_one "$i" "$name" "$bin" $vars &
+  i=$((i + 1))
 done <"$here/tests/native/tests.txt"
+wait
+for ((k = 0; k < i; k++)); do
+  cat "$logs/$k.out"
+  rc=$(sed 's/rc=//' "$logs/$k.rc" 2>/dev/null || echo 1)
+  count "${names[$k]}" "$rc"
+done
 echo "native: $pass passed, $fail failed, $skip skipped"
 [[ $fail -eq 0 ]]
 SH

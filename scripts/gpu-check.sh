@@ -14,7 +14,7 @@ octet=$work/octet
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv 2>&1 | tee "$logs/gpu.txt"
 status=0
 echo "== native tests"
-"$octet/bin/octet-native-test" 2>&1 | tee "$logs/native-tests.log"; (( PIPESTATUS[0] == 0 )) || status=1
+"$octet/bin/octet-native-test" -j 4 2>&1 | tee "$logs/native-tests.log"; (( PIPESTATUS[0] == 0 )) || status=1
 echo "== Java suite"
 OCTET_REPORTS="$logs/junit" "$octet/bin/octet-test" "$@" >"$logs/java-tests.log" 2>&1 || status=1
 grep -E "^\[octet\]|tests (found|skipped|aborted|successful|failed)|\[X\]" "$logs/java-tests.log" | head -60
