@@ -6,8 +6,9 @@
 
 #include "octet/octet.h"
 
-// Whether `p` is a multiple of `bytes` (a power of two). Allocations are 256-byte aligned, a
-// view's data need not be: every path with vector loads checks its operands with this.
+// Whether `p` is a multiple of `bytes` (a power of two; a null pointer is). Allocations are
+// 256-byte aligned, a view's data need not be: every path with vector loads checks its operands
+// with this.
 inline bool is_aligned(const void* p, std::uintptr_t bytes) {
   return reinterpret_cast<std::uintptr_t>(p) % bytes == 0;
 }

@@ -211,10 +211,10 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
           // tenth session). Up to 1024 columns 64 threads x 2 chunks of 8. Few rows (one wave of
           // 512-thread blocks): 512 threads per row. Else up to 4096 columns 2 chunks per thread
           // while the rows' threads fit on the GPU at once, 4 past that (fewer threads per row,
-          // more values each: less per-row work per value); longer rows 4 or 8 chunks. Against the one shape per length range before (256
-          // x 2 chunks to 4096 columns, then a persistent grid loading its next row): K = 4096
-          // M = 4096 22.4 -> 20.5 us, K = 11008 M = 2048 37.0 -> 28.5, K = 14336 M = 4096 79.1 ->
-          // 64.3, bit for bit the same output.
+          // more values each: less per-row work per value); longer rows 4 or 8 chunks. Against
+          // the one shape per length range before (256 x 2 chunks to 4096 columns, then a
+          // persistent grid loading its next row): K = 4096 M = 4096 22.4 -> 20.5 us, K = 11008
+          // M = 2048 37.0 -> 28.5, K = 14336 M = 4096 79.1 -> 64.3, bit for bit the same output.
           auto resident = [&](auto threads, auto iters, auto smoothed) {
             constexpr int kT = decltype(threads)::value, kI = decltype(iters)::value;
             per_token_resident_kernel<D, kT, kI, decltype(smoothed)::value><<<grid, kT, 0, s>>>(xp, smooth, q, sc, cols);
