@@ -52,4 +52,17 @@ int64_t opt_in_all_smem(int device, int optin) {
   return granted[device].load(std::memory_order_relaxed);
 }
 
+// How many blocks of `threads` threads (no dynamic shared memory) of `Kernel` fit on one
+// multiprocessor of `device` (the current device), queried once per kernel and device.
+template <auto Kernel>
+int resident_blocks(int device, int threads) {
+  static std::atomic<int> blocks[64] = {};  // device_traits() bounds the ordinal; 0: not yet
+  if (const int b = blocks[device].load(std::memory_order_acquire); b != 0) return b;
+  int b = 0;
+  OCT_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&b, Kernel, threads, 0));
+  b = b > 0 ? b : 1;
+  blocks[device].store(b, std::memory_order_release);
+  return b;
+}
+
 }  // namespace octet::cuda

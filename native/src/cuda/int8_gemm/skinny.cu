@@ -158,10 +158,12 @@ __global__ void __launch_bounds__(kWarps * 32) skinny_s8_kernel(GemmS8Problem p)
           w8a16::per_channel(p.promote_x, p.b, p.b_scale, p.bias, p.out, p.m, p.n, p.k);
       using S = std::conditional_t<NT == 1, w8a16::skinny::ShapeM8, w8a16::skinny::ShapeM16PerChannel>;
       static_assert(S::kWarps == kWarps, "the W8A16 branch runs in this kernel's blocks");
+      // (one tile per block: one buffer of partial sums, this kernel's own)
+      auto& scratch = *reinterpret_cast<w8a16::skinny::Scratch<NT, S, 1>*>(&ored);
       if (p.out_dtype == OCT_DTYPE_FP16)
-        w8a16::skinny::skinny_body<__half, NT, false, S>(w, ored);
+        w8a16::skinny::skinny_body<__half, NT, false, S>(w, scratch);
       else
-        w8a16::skinny::skinny_body<__nv_bfloat16, NT, false, S>(w, ored);
+        w8a16::skinny::skinny_body<__nv_bfloat16, NT, false, S>(w, scratch);
       return;
     }
     // (its x_o values too: loaded now, they are not a round trip after the stream)

@@ -35,6 +35,18 @@ Forced forced_kernel() {
   return f;
 }
 
+// OCTET_W8A16_TILES = N (>= 1) gives the skinny kernel N 16-row tiles per block where it can
+// take several (per channel, M <= 8; the tests run it so: results must not change); unset, one
+// wave of blocks decides. Read once per process.
+int forced_tiles() {
+  static const int f = [] {
+    const char* v = std::getenv("OCTET_W8A16_TILES");
+    const int n = v != nullptr ? std::atoi(v) : 0;
+    return n > 0 ? n : 0;
+  }();
+  return f;
+}
+
 }  // namespace
 
 namespace w8a16 {
@@ -78,7 +90,8 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
     Problem sp = p;
     sp.prefetch = pdl && p.m <= 8 && p.groups == 1 && p.gate_count == nullptr &&
                  (int64_t(p.n) + skinny::kRows - 1) / skinny::kRows <= 2 * int64_t(dev.sm_count);
-    bf16 ? launch_skinny<__nv_bfloat16>(sp, pdl, s) : launch_skinny<__half>(sp, pdl, s);
+    bf16 ? launch_skinny<__nv_bfloat16>(sp, pdl, device, dev.sm_count, forced_tiles(), s)
+         : launch_skinny<__half>(sp, pdl, device, dev.sm_count, forced_tiles(), s);
   } else if (sm90) {
 #if defined(OCTET_WITH_CUTLASS)
     bf16 ? launch_gemm_sm90<__nv_bfloat16>(p, dev.sm_count, s)

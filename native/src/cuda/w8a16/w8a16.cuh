@@ -60,6 +60,8 @@ struct Problem {
   // The skinny kernel prefetches the lines of each warp's first two batches into L2 before its
   // PDL wait (run() decides; skinny_body.cuh).
   bool prefetch = false;
+  // The skinny kernel's 16-row tiles per block (its kMultiTile form; launch_skinny decides).
+  int tiles_per_block = 1;
 };
 
 // The per-channel problem of a weight-only layer (scales [N]): LLM.int8()'s promoted layer.
@@ -89,8 +91,11 @@ inline bool accepts(const void* x, const int8_t* q, int64_t k) {
 void run(const Problem& p, bool bf16, int device, cudaStream_t stream);
 
 // Launchers (skinny.cu, gemm.cu). `T` is __half or __nv_bfloat16.
-// pdl: programmatic dependent launch (compute capability 9.0 and newer only).
-template <typename T> void launch_skinny(const Problem& p, bool pdl, cudaStream_t stream);
+// pdl: programmatic dependent launch (compute capability 9.0 and newer only). tiles_per_block: the
+// skinny kernel's 16-row tiles per block per channel at M <= 8, 0 to choose (skinny.cu).
+template <typename T>
+void launch_skinny(const Problem& p, bool pdl, int device, int sm_count, int tiles_per_block,
+                   cudaStream_t stream);
 template <typename T>
 void launch_gemm(const Problem& p, int device, int sm_count, cudaStream_t stream);
 
