@@ -85,12 +85,12 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
     // The L2 prefetch before the PDL wait where it was measured faster (H100, docs/perf-notes-
     // w8a16.md): per channel, M <= 8, where the grid is always one wave (several tiles per block
     // past it): (4096, 11008) M = 1 18.3 -> 17.1 us, 4096^2 8.2 -> 8.1 (eleventh session),
-    // (11008, 4096) 18.7 -> 17.7, (28672, 4096) 43.8 -> 41.7 (twelfth). Grids of several waves
-    // (before several tiles per block) and the per-group kernels were slower with it. Not behind
-    // a gate (LLM.int8()'s promoted pass mostly does not run: its prefetch would be wasted
-    // traffic).
+    // (11008, 4096) 18.7 -> 17.7, (28672, 4096) 43.8 -> 41.7 (twelfth); at M = 9..16 where
+    // launch_skinny allows it (one wave, long K). Grids of several waves (before several tiles
+    // per block) and the per-group kernels were slower with it. Not behind a gate (LLM.int8()'s
+    // promoted pass mostly does not run: its prefetch would be wasted traffic).
     Problem sp = p;
-    sp.prefetch = pdl && p.m <= 8 && p.groups == 1 && p.gate_count == nullptr;
+    sp.prefetch = pdl && p.m <= 16 && p.groups == 1 && p.gate_count == nullptr;
     bf16 ? launch_skinny<__nv_bfloat16>(sp, pdl, device, dev.sm_count, forced_tiles(), s)
          : launch_skinny<__half>(sp, pdl, device, dev.sm_count, forced_tiles(), s);
   } else if (sm90) {

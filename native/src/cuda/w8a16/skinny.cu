@@ -33,6 +33,15 @@ void launch_shape(Problem p, bool pdl, int device, int sm_count, int tiles_per_b
                   cudaStream_t stream) {
   const int64_t tiles = (p.n + skinny::kRows - 1) / skinny::kRows;
   const unsigned slices = static_cast<unsigned>((p.m + kSliceM - 1) / kSliceM);
+  constexpr auto one = skinny_kernel<T, NT, kPerGroup, S>;
+  if constexpr (NT == 2) {
+    // The prefetch at M = 9..16 (p.prefetch: allowed) only where the grid is one wave and the two
+    // prefetched batches (2 x kWarps chunks of 64) are at most a quarter of a block's K: measured
+    // on the H100 (twelfth session) -4% at (4096, 11008) and (4096, 14336), +4% at 4096^2 (half of
+    // its K), +8% on grids of several waves.
+    p.prefetch = p.prefetch && p.k >= 4 * 2 * S::U * S::kWarps * kChunk &&
+                 tiles <= int64_t(resident_blocks<one>(device, S::kWarps * 32)) * sm_count;
+  }
   if constexpr (!kPerGroup && NT == 1) {
     constexpr auto multi = skinny_kernel<T, NT, false, S, true>;
     if (tiles_per_block <= 0) {
@@ -49,7 +58,7 @@ void launch_shape(Problem p, bool pdl, int device, int sm_count, int tiles_per_b
     }
   }
   const PdlLaunch l(dim3(static_cast<unsigned>(tiles), slices), dim3(S::kWarps * 32), stream, pdl);
-  OCT_CUDA_CHECK(cudaLaunchKernelEx(&l.cfg, skinny_kernel<T, NT, kPerGroup, S>, p));
+  OCT_CUDA_CHECK(cudaLaunchKernelEx(&l.cfg, one, p));
   OCT_CUDA_CHECK_LAUNCH("w8a16 skinny_kernel");
 }
 

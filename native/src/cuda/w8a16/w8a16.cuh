@@ -58,7 +58,7 @@ struct Problem {
   const int32_t* gate_count = nullptr;
   int64_t gate_above = 0;
   // The skinny kernel prefetches the lines of each warp's first two batches into L2 before its
-  // PDL wait (run() decides; skinny_body.cuh).
+  // PDL wait (run() allows it, launch_skinny decides at M = 9..16; skinny_body.cuh).
   bool prefetch = false;
   // The skinny kernel's 16-row tiles per block (its kMultiTile form; launch_skinny decides).
   int tiles_per_block = 1;
