@@ -55,8 +55,15 @@ inline double from_bits(uint16_t h, oct_dtype_t d) {
   return d == OCT_DTYPE_FP16 ? octet::half_to_float(h) : octet::bf16_to_float(h);
 }
 
+// How the outlier columns are filled: kDense, every value of magnitude 20-60; kSparse, that only
+// in rows 0, 3, 6, ..., the other rows +-(4.5..5.9), under the threshold but above every regular
+// value (|x| <= 4), so that those rows' absmax over |x| <= threshold lies in an outlier column;
+// kNaN, kSparse with a NaN in a regular column of row min(1, M - 1) (that column is then no
+// outlier, and that row's scale is NaN: its outputs are NaN).
+enum Pattern { kDense, kSparse, kNaN };
+
 inline Inputs make_inputs(int64_t m, int64_t n, int64_t k, int outliers, bool with_bias,
-                          oct_dtype_t d, uint64_t seed) {
+                          oct_dtype_t d, uint64_t seed, Pattern pattern = kDense) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::uniform_real_distribution<float> mag(20.0f, 60.0f);
@@ -71,8 +78,16 @@ inline Inputs make_inputs(int64_t m, int64_t n, int64_t k, int outliers, bool wi
   in.x.resize(static_cast<size_t>(m * k));
   for (int64_t i = 0; i < m * k; ++i) {
     float v = std::clamp(normal(rng), -4.0f, 4.0f);
-    if (is_planted[i % k]) v = (rng() & 1 ? 1.0f : -1.0f) * mag(rng);
+    if (is_planted[i % k]) {
+      const bool big = pattern == kDense || (i / k) % 3 == 0;
+      v = (rng() & 1 ? 1.0f : -1.0f) * (big ? mag(rng) : 4.5f + 1.4f * float(rng() % 1024) / 1024.0f);
+    }
     in.x[i] = to_bits(v, d);
+  }
+  if (pattern == kNaN) {
+    int64_t j = 0;
+    while (j < k && is_planted[j]) ++j;
+    if (j < k) in.x[std::min<int64_t>(1, m - 1) * k + j] = d == OCT_DTYPE_FP16 ? 0x7e00 : 0x7fc0;
   }
   in.w.resize(static_cast<size_t>(n * k));
   const float sw = 1.0f / std::sqrt(static_cast<float>(k));
@@ -114,11 +129,15 @@ struct Reference {
   Reference(const Inputs& inputs, float threshold) : in(inputs) {
     const int64_t m = in.m, k = in.k;
     flag.assign(static_cast<size_t>(k), 0);
-    for (int64_t j = 0; j < k; ++j) {
+    for (int64_t j = 0; j < k; ++j) {  // a column holding a NaN is no outlier (octet.h)
       float cm = 0.0f;
-      for (int64_t r = 0; r < m; ++r)
-        cm = std::max(cm, static_cast<float>(std::fabs(from_bits(in.x[r * k + j], in.dtype))));
-      if (cm > threshold) flag[j] = 1, idx.push_back(static_cast<int>(j));
+      bool nan = false;
+      for (int64_t r = 0; r < m; ++r) {
+        const double v = from_bits(in.x[r * k + j], in.dtype);
+        nan |= std::isnan(v);
+        cm = std::max(cm, static_cast<float>(std::fabs(v)));
+      }
+      if (cm > threshold && !nan) flag[j] = 1, idx.push_back(static_cast<int>(j));
     }
     promoted = int64_t(idx.size()) > k / 32;  // octet.h: the promotion rule
     cols = idx;
@@ -128,14 +147,20 @@ struct Reference {
     }
     scale.resize(static_cast<size_t>(m));
     xq.resize(static_cast<size_t>(m * k));
-    for (int64_t r = 0; r < m; ++r) {
+    for (int64_t r = 0; r < m; ++r) {  // a row with a NaN or Inf regular value: scale NaN, xq 0
       float amax = 0.0f;
+      bool finite = true;
       for (int64_t j = 0; j < k; ++j)
-        if (!flag[j]) amax = std::max(amax, static_cast<float>(std::fabs(from_bits(in.x[r * k + j], in.dtype))));
-      scale[r] = octet::scale_from_absmax(amax);
+        if (!flag[j]) {
+          const double v = from_bits(in.x[r * k + j], in.dtype);
+          finite &= std::isfinite(v);
+          amax = std::max(amax, static_cast<float>(std::fabs(v)));
+        }
+      scale[r] = finite ? octet::scale_from_absmax(amax) : NAN;
       for (int64_t j = 0; j < k; ++j)
-        xq[r * k + j] = flag[j] ? int8_t(0)
-                                : octet::quantize_value(static_cast<float>(from_bits(in.x[r * k + j], in.dtype)), scale[r]);
+        xq[r * k + j] = flag[j] || !finite
+                            ? int8_t(0)
+                            : octet::quantize_value(static_cast<float>(from_bits(in.x[r * k + j], in.dtype)), scale[r]);
     }
   }
 
@@ -162,7 +187,7 @@ struct Reference {
     const double e = e_c + 3 * u * (std::fabs(regular) + std::fabs(ref) + std::fabs(bias) + std::fabs(o) + e_c);
     const double tol = e + ulp(std::fabs(ref) + e, in.dtype) / 2;
     const double g = from_bits(got, in.dtype);
-    const bool ok = std::isfinite(g) && std::fabs(g - ref) <= tol;
+    const bool ok = std::isnan(ref) ? std::isnan(g) : std::isfinite(g) && std::fabs(g - ref) <= tol;
     if (!ok && reported++ < 5)
       std::fprintf(stderr, "  out[%lld,%lld] = %.9g, reference %.9g (regular %.6g, outlier %.6g), tolerance %.3g\n",
                    (long long)r, (long long)c, g, ref, regular, o, tol);
@@ -212,8 +237,9 @@ inline int check_output(const Inputs& in, const Reference& ref, const std::vecto
 
 // One case: the library against the reference (outputs poisoned first), and the outlier count.
 inline void run_case(oct_context_t ctx, oct_stream_t stream, int64_t m, int64_t n, int64_t k,
-                     int outliers, bool with_bias, oct_dtype_t d, uint64_t seed) {
-  const Inputs in = make_inputs(m, n, k, outliers, with_bias, d, seed);
+                     int outliers, bool with_bias, oct_dtype_t d, uint64_t seed,
+                     Pattern pattern = kDense) {
+  const Inputs in = make_inputs(m, n, k, outliers, with_bias, d, seed, pattern);
   const Reference ref(in, kThreshold);
   CHECK(ref.idx == in.planted);
   Operands t(ctx, in);
@@ -228,9 +254,9 @@ inline void run_case(oct_context_t ctx, oct_stream_t stream, int64_t m, int64_t 
   const int bad = check_output(in, ref, got, seed + 1);
   const int32_t count = t.count.download<int32_t>()[0];
   if (bad || count != int32_t(ref.idx.size()))
-    std::fprintf(stderr, "%s M=%lld N=%lld K=%lld outliers=%d bias=%d: %d outside tolerance, count %d (expected %zu)\n",
+    std::fprintf(stderr, "%s M=%lld N=%lld K=%lld outliers=%d bias=%d pattern=%d: %d outside tolerance, count %d (expected %zu)\n",
                  d == OCT_DTYPE_FP16 ? "fp16" : "bf16", (long long)m, (long long)n, (long long)k,
-                 outliers, int(with_bias), bad, count, ref.idx.size());
+                 outliers, int(with_bias), int(pattern), bad, count, ref.idx.size());
   CHECK(bad == 0);
   CHECK(count == int32_t(ref.idx.size()));
 }

@@ -1,7 +1,8 @@
 // LLM.int8() on the CPU backend against the float64 reference of the same decomposition
 // (llm_int8_check.hpp): M in {1, 7, 128}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns and
 // K / 32 and K / 32 + 1 (the promotion boundary: past it every column is an outlier), fp16
-// and bf16, with and without bias; bit-identity with W8A8 when no column is an outlier; the SQNR
+// and bf16, with and without bias; outlier columns mostly under the threshold and a NaN in a
+// regular column; bit-identity with W8A8 when no column is an outlier; the SQNR
 // gain on planted outliers; bad input.
 #include "llm_int8_check.hpp"
 
@@ -20,6 +21,13 @@ int main() {
         llm_ref::run_case(ctx, stream, m, n, k, outliers, cases % 4 != 1, d, seed += 10);
         ++cases;
       }
+  // Outlier columns mostly under the threshold, and a NaN in a regular column (llm_int8_check.hpp)
+  for (llm_ref::Pattern pattern : {llm_ref::kSparse, llm_ref::kNaN})
+    for (int64_t m : {1, 7, 128}) {
+      const oct_dtype_t d = m == 7 ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16;
+      llm_ref::run_case(ctx, stream, m, 72, 1024, 24, m != 1, d, seed += 10, pattern);
+      ++cases;
+    }
   for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
     llm_ref::run_identity_case(ctx, stream, 33, 40, 256, 0, 6.0f, d, seed += 10);
     llm_ref::run_identity_case(ctx, stream, 5, 24, 4096, 8, 1e30f, d, seed += 10);

@@ -3,7 +3,8 @@
 // (and decode sizes at K = 11008 and 16392), the promotion past K / 32 outlier columns (then the
 // output is oct_gemm_w8a16's bit for bit),
 // fp16/bf16, bias on/off, plus shapes that leave the tensor-core paths (K % 16 != 0, N % 8 != 0,
-// K % 8 != 0 for the scalar column pass); bit-identity with W8A8 (oct_quantize_activations +
+// K % 8 != 0 for the scalar column pass); outlier columns mostly under the threshold and a NaN
+// in a regular column; bit-identity with W8A8 (oct_quantize_activations +
 // oct_gemm_s8 on the GPU) when no column is an outlier; the device-side outlier count; a forward
 // captured in a CUDA graph and replayed on new inputs; the SQNR gain on planted outliers; bad
 // input. Outputs, workspace and count are poisoned before each run. Skipped (77) without a GPU.
@@ -76,6 +77,17 @@ int main() {
           llm_ref::run_case(ctx, stream, m, n, k, outliers, v == 0, bf16 ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16, seed += 10);
           ++cases;
         }
+  // Outlier columns with values under the threshold in most rows (those rows' absmax over
+  // |x| <= threshold lies in an outlier column, which the row's scale must leave out), and a NaN
+  // in a regular column (no outlier there; that row's outputs NaN): the decode prep, the fused
+  // or split prep (M = 128, 2048; 23-row blocks at M = 3000), bf16 and fp16.
+  for (llm_ref::Pattern pattern : {llm_ref::kSparse, llm_ref::kNaN})
+    for (int64_t m : {7, 128, 2048, 3000})
+      for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+        llm_ref::run_case(ctx, stream, m, m == 3000 ? 264 : 512, m == 3000 ? 4096 : 1024,
+                          m == 7 ? 5 : 24, d == OCT_DTYPE_BF16, d, seed += 10, pattern);
+        ++cases;
+      }
   // Off the fast paths: N % 8 != 0 (portable int8 GEMM, odd C row stride), K % 16 != 0,
   // K % 8 != 0 (scalar column pass and quantization), M not a multiple of the tiles.
   const int64_t odd[][4] = {{5, 37, 256, 8}, {130, 72, 40, 5}, {17, 36, 100, 50}, {3, 9, 4099, 64}, {65, 200, 1000, 500}};
