@@ -107,25 +107,7 @@ abstract class LlmInt8LinearContract {
       stream.synchronize();
       float[] got = out.toFloatArray();
       assertEquals(outliers, layer.lastOutlierCount(), "outlier count, " + where);
-      double u = Math.ulp(1.0f) / 2;
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < n; j++) {
-          double a = 0;
-          for (int c : ref.columns()) {
-            a += Math.abs((double) x[i * k + c] * wq.values()[j * k + c]);
-          }
-          a *= wq.scales()[j];
-          double y = ref.y()[i * n + j];
-          double oc = o[i * n + j];
-          double b = bias == null ? 0 : bias[j];
-          double eO = (ref.columns().length + 1) * u * a;
-          double eC = eO + ulp(dtype, Math.abs(oc) + eO) / 2;
-          double e = eC + 3 * u * (Math.abs(y - oc - b) + Math.abs(y) + Math.abs(b) + Math.abs(oc) + eC);
-          double tol = e + ulp(dtype, Math.abs(y) + e) / 2;
-          assertTrue(Math.abs(got[i * n + j] - y) <= tol,
-              "out[" + i + "," + j + "] = " + got[i * n + j] + ", reference " + y + " (tolerance " + tol + "), " + where);
-        }
-      }
+      assertWithinTolerance(dtype, x, m, n, k, wq, bias, ref, o, got, where);
       if (sumsInColumnOrder()) { // bit for bit: the CPU backend's exact fp32 evaluation
         float[] c = ReferenceLlmInt8.outlierPartFp32(x, m, k, wq, ref.columns());
         for (int i = 0; i < c.length; i++) {
@@ -137,6 +119,86 @@ abstract class LlmInt8LinearContract {
           expect[i] = Inputs.roundTo(dtype, expect[i]);
         }
         assertArrayEquals(expect, got, "bit-exact CPU order, " + where);
+      }
+    }
+  }
+
+  /** got against ref.y() element by element, with the tolerance of the class comment; NaN where ref.y() is NaN. */
+  static void assertWithinTolerance(DType dtype, float[] x, int m, int n, int k, Int8Matrix wq,
+      float[] bias, ReferenceLlmInt8.Result ref, double[] o, float[] got, String where) {
+    double u = Math.ulp(1.0f) / 2;
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double y = ref.y()[i * n + j];
+        if (Double.isNaN(y)) {
+          assertTrue(Float.isNaN(got[i * n + j]), "out[" + i + "," + j + "] = " + got[i * n + j] + ", reference NaN, " + where);
+          continue;
+        }
+        double a = 0;
+        for (int c : ref.columns()) {
+          a += Math.abs((double) x[i * k + c] * wq.values()[j * k + c]);
+        }
+        a *= wq.scales()[j];
+        double oc = o[i * n + j];
+        double b = bias == null ? 0 : bias[j];
+        double eO = (ref.columns().length + 1) * u * a;
+        double eC = eO + ulp(dtype, Math.abs(oc) + eO) / 2;
+        double e = eC + 3 * u * (Math.abs(y - oc - b) + Math.abs(y) + Math.abs(b) + Math.abs(oc) + eC);
+        double tol = e + ulp(dtype, Math.abs(y) + e) / 2;
+        assertTrue(Math.abs(got[i * n + j] - y) <= tol,
+            "out[" + i + "," + j + "] = " + got[i * n + j] + ", reference " + y + " (tolerance " + tol + "), " + where);
+      }
+    }
+  }
+
+  /**
+   * Outlier columns large only in every third row and +-(4.5..5.9) elsewhere (under the threshold,
+   * above every regular |x| <= 4: those rows' maximum lies in an outlier column, which their scale
+   * must leave out), and a NaN in a regular column of row 1 (that column stays regular; row 1's
+   * scale is NaN and its outputs NaN, as octet.h defines).
+   */
+  @Test
+  void outlierColumnsMostlyUnderTheThresholdAndANaN() {
+    openContext().close();
+    for (DType dtype : new DType[] {DType.FP16, DType.BF16}) {
+      int m = 128, n = 40, k = 1024, outliers = 24;
+      long seed = Inputs.freshSeed();
+      SplittableRandom rng = new SplittableRandom(seed);
+      float[] x = activations(rng, m, k, outliers, dtype);
+      int[] planted = ReferenceLlmInt8.outlierColumns(x, m, k, THRESHOLD);
+      boolean[] isPlanted = new boolean[k];
+      for (int c : planted) {
+        isPlanted[c] = true;
+      }
+      for (int r = 0; r < m; r++) {
+        if (r % 3 != 0) {
+          for (int c : planted) {
+            x[r * k + c] = (rng.nextBoolean() ? 1 : -1) * (4.5f + 1.4f * (float) rng.nextDouble());
+          }
+        }
+      }
+      int regular = 0;
+      while (isPlanted[regular]) {
+        regular++;
+      }
+      x[k + regular] = Float.NaN;
+      x = Int8LinearContract.round(dtype, x);
+      float[] w = Inputs.gaussian(rng, n * k, 1.0 / Math.sqrt(k));
+      String where = dtype + " M=" + m + " N=" + n + " K=" + k + " sparse outliers + NaN, seed " + seed;
+      Int8Matrix wq = ReferenceQuant.quantizePerChannel(w, n, k);
+      ReferenceLlmInt8.Result ref = ReferenceLlmInt8.forward(x, m, k, wq, null, THRESHOLD);
+      assertArrayEquals(planted, ref.outliers(), where);
+      double[] o = ReferenceLlmInt8.outlierPart(x, m, k, wq, ref.columns());
+      try (Context ctx = openContext();
+          dev.octet.Stream stream = ctx.createStream();
+          Tensor wt = ctx.upload(w, DType.FP32, Shape.of(n, k));
+          Tensor xt = ctx.upload(x, dtype, Shape.of(m, k));
+          LlmInt8Linear layer = LlmInt8Linear.builder(wt).build(stream);
+          Tensor out = Inputs.poisoned(ctx, dtype, Shape.of(m, n))) {
+        layer.forwardInto(xt, out, stream);
+        stream.synchronize();
+        assertEquals(outliers, layer.lastOutlierCount(), "outlier count, " + where);
+        assertWithinTolerance(dtype, x, m, n, k, wq, null, ref, o, out.toFloatArray(), where);
       }
     }
   }
