@@ -15,7 +15,7 @@
 // CTA: 128 features x 128 tokens, 384 threads: two consumer warpgroups (64 features each) and a
 // producer warpgroup that gives its registers to them (setmaxnreg) and whose first lane loads
 // each 64-wide K step's tiles with TMA (x: 128 x 64 fp16/bf16, 128-byte swizzle; W: 128 x 64
-// int8, 64-byte swizzle, so the consumers' 2-byte shared loads of their fragments are
+// int8, 64-byte swizzle, so the consumers' 2-byte shared loads (LDS) of their fragments are
 // conflict-free) into a ring of kStages stages guarded by "full" (transaction count) and "empty"
 // (one arrival per consumer warp) mbarriers. Out-of-range rows and K are zero-filled by TMA. Each
 // consumer warpgroup prepares the next K step's fragments while the current step's wgmma run
@@ -61,6 +61,14 @@ struct Args {
 
 __device__ __forceinline__ uint32_t smem_u32(const void* ptr) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
+}
+// A 2-byte shared-memory load at a 32-bit shared address: LDS with an immediate offset. (Through
+// a generic pointer into the stages these compiled to generic loads with 64-bit address
+// arithmetic: 10-12% of the per-group kernel's time, H100, perf-notes-w8a16.md.)
+__device__ __forceinline__ uint32_t lds_u16(uint32_t addr) {
+  uint32_t v;
+  asm volatile("ld.shared.u16 %0, [%1];" : "=r"(v) : "r"(addr));
+  return v;
 }
 __device__ __forceinline__ void mbar_init(uint64_t* bar, int count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_u32(bar)), "r"(count));
@@ -213,15 +221,21 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 
   // Fragment bytes in a stage's weight tile: for k16 step j, rows r0 / r0 + 8, bytes 16 j + 2 t
   // (+1) and 16 j + 2 t + 8 (+1), at their 64-byte-swizzled places (16-byte chunk j of row r
-  // sits at chunk j ^ ((r >> 1) & 3)).
-  int frag_off[4][2];
+  // sits at chunk j ^ ((r >> 1) & 3)), as shared addresses in stage 0.
+  const uint32_t smem_base = smem_u32(smem);
+  uint32_t frag_addr[4][2];
 #pragma unroll
   for (int j = 0; j < 4; ++j)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int r = r0 + 8 * h;
-      frag_off[j][h] = kXBytes + r * kBK + ((j ^ ((r >> 1) & 3)) << 4) + 2 * t;
+      frag_addr[j][h] = smem_base + kXBytes + r * kBK + ((j ^ ((r >> 1) & 3)) << 4) + 2 * t;
     }
+  // Per group: the scale rows of f0, f1 and the next group to load (counted: no run-time
+  // division in the loop).
+  int next_group = 0;
+  const float* scale0 = p.scales + static_cast<int64_t>(f0 < p.n ? f0 : 0) * p.groups;
+  const float* scale1 = p.scales + static_cast<int64_t>(f1 < p.n ? f1 : 0) * p.groups;
 
   float acc[64], part[64];  // part: the current group's sums (per group only)
 #pragma unroll
@@ -230,26 +244,23 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   // Scales of rows f0, f1: the group being summed, and the next one's (loaded with its first
   // step's fragments, which are prepared before the current group is scaled).
   float s0 = 0.0f, s1 = 0.0f, next_s0 = 0.0f, next_s1 = 0.0f;
-  const uint32_t smem_base = smem_u32(smem);
 
   // Waits for step c's stage and prepares its fragments in `a`.
-  auto prepare = [&](int c, int stage, uint32_t phase, bool group_start, uint32_t (&a)[4][4]) {
+  auto prepare = [&](int stage, uint32_t phase, bool group_start, uint32_t (&a)[4][4]) {
     if (kPerGroup && group_start) {
-      const int group = c / steps_per_group;
-      next_s0 = f0 < p.n ? p.scales[static_cast<int64_t>(f0) * p.groups + group] : 0.0f;
-      next_s1 = f1 < p.n ? p.scales[static_cast<int64_t>(f1) * p.groups + group] : 0.0f;
+      next_s0 = f0 < p.n ? scale0[next_group] : 0.0f;
+      next_s1 = f1 < p.n ? scale1[next_group] : 0.0f;
+      ++next_group;
     }
     mbar_wait(&full[stage], phase);
-    const unsigned char* tile = smem + stage * kStageBytes;
+    const uint32_t base = stage * kStageBytes;
     uint32_t raw[4][2];
 #pragma unroll
     for (int j = 0; j < 4; ++j)
 #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        const uint32_t lo = *reinterpret_cast<const uint16_t*>(tile + frag_off[j][h]);
-        const uint32_t hi = *reinterpret_cast<const uint16_t*>(tile + frag_off[j][h] + 8);
-        raw[j][h] = __byte_perm(lo, hi, 0x5410);
-      }
+      for (int h = 0; h < 2; ++h)
+        raw[j][h] = __byte_perm(lds_u16(frag_addr[j][h] + base),
+                                lds_u16(frag_addr[j][h] + base + 8), 0x5410);
 #pragma unroll
     for (int j = 0; j < 4; ++j)
 #pragma unroll
@@ -277,7 +288,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     held = stage;
     const bool group_end = c + 1 == tiles || group_step + 1 == steps_per_group;
     if (++stage == kStages) stage = 0, phase ^= 1;
-    if (c + 1 < tiles) prepare(c + 1, stage, phase, group_end, a_next);
+    if (c + 1 < tiles) prepare(stage, phase, group_end, a_next);
     if (group_end) {
       wgmma_wait<0>();
       fence_regs(d);
@@ -292,7 +303,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     }
     group_step = group_end ? 0 : group_step + 1;
   };
-  prepare(0, 0, 0, true, frag[0]);
+  prepare(0, 0, true, frag[0]);
   for (int c = 0; c < tiles; c += 2) {
     step(c, frag[0], frag[1]);
     if (c + 1 < tiles) step(c + 1, frag[1], frag[0]);
