@@ -819,12 +819,12 @@ void launch_spread(const oct_context& context, const DeviceTraits& dev, dim3 gri
   const int64_t per_sm = (ctas + dev.sm_count - 1) / dev.sm_count;
   size_t dyn = 0;
   if (pdl && per_sm < resident_blocks<Kernel>(context.device, kOgThreads)) {
-    cudaFuncAttributes a{};
-    OCT_CUDA_CHECK(cudaFuncGetAttributes(&a, Kernel));
-    const int64_t want =
-        dev.smem_per_sm / per_sm - dev.smem_reserved - static_cast<int64_t>(a.sharedSizeBytes);
-    dyn = static_cast<size_t>(
-        std::clamp<int64_t>(want, 0, opt_in_all_smem<Kernel>(context.device, dev.smem_optin)));
+    // The dynamic grant is the opt-in limit less the kernel's static shared memory (both known
+    // once per device: no driver query per launch).
+    const int64_t granted = opt_in_all_smem<Kernel>(context.device, dev.smem_optin);
+    const int64_t static_smem = dev.smem_optin - granted;
+    const int64_t want = dev.smem_per_sm / per_sm - dev.smem_reserved - static_smem;
+    dyn = static_cast<size_t>(std::clamp<int64_t>(want, 0, granted));
   }
   PdlLaunch launch(grid, dim3(kOgThreads), s, pdl);
   launch.cfg.dynamicSmemBytes = dyn;
