@@ -3,9 +3,11 @@
 // plus one fp16/bf16 rounding). Shapes: M = 1..16 (skinny kernel), 17, 64, 333, 2048 (tensor-core
 // GEMM, every tile configuration) on Llama-2-7B's (N, K); small odd N; K with a partial last
 // chunk; per channel and groups of 64 and 128; bias on and off; fp16 and bf16. Outputs are
-// poisoned with NaN before each run. Also: results are bitwise reproducible run to run, and a
-// NaN scale poisons its own output column only. Skipped (77) without a GPU. ctest runs it also
-// with OCTET_W8A16_KERNEL = skinny, gemm, sm90 and wgmma, forcing each kernel wherever it applies.
+// poisoned with NaN before each run. Also: the wgmma GEMM's 256-token tile on partial tiles,
+// scales its running-sum form cannot take (zero, 2^40 apart in a row), results bitwise
+// reproducible run to run, and a NaN scale poisons its own output column only. Skipped (77)
+// without a GPU. ctest runs it also with OCTET_W8A16_KERNEL = skinny, gemm, sm90 and wgmma,
+// forcing each kernel wherever it applies, and with the wgmma GEMM's 256-token tile forced.
 #include <cstring>
 
 #include "w8a16_check.hpp"
@@ -70,6 +72,27 @@ int main() {
         if (c.group != 0 && k % c.group != 0) c.group = 0;
         bad += run_and_check(gpu, m, 264, k, c, ++seed);
       }
+  // The wgmma GEMM's 256-token tile (taken where its grid fills the SMs): a partial last token
+  // tile (1000 = 3 x 256 + 232), a partial feature tile (4104 = 32 x 128 + 8), and per channel a
+  // partial last K step (4240 = 66 x 64 + 16).
+  for (int i = 0; i < 12; ++i) {
+    const Combo c = combo(i);
+    bad += run_and_check(gpu, 1000, 4104, c.group == 0 ? 4240 : 4224, c, ++seed);
+  }
+  CHECK(bad == 0);
+
+  // Per group the wgmma GEMM carries its sums in units of the current group's scale; a tile whose
+  // scales it cannot take that way (a zero scale; magnitudes 2^40 apart in one row, in bf16 so that
+  // the outputs stay finite) is redone exactly, and the results meet the same tolerance.
+  for (int64_t m : {300, 1000})
+    for (int64_t group : {64, 128}) {
+      auto p = w8a16::make_problem(m, 264, 1024, group, OCT_DTYPE_BF16, true, ++seed);
+      p.s[5 * p.groups() + 3] = 0.0f;
+      p.s[9 * p.groups() + 0] = 0x1p-20f;
+      p.s[9 * p.groups() + 5] = 0x1p+20f;
+      p.s[200 * p.groups() + p.groups() - 1] = -p.s[200 * p.groups() + p.groups() - 1];
+      bad += w8a16::check(p, w8a16::run(gpu, p), w8a16::rows_to_check(m, seed), "cuda");
+    }
   CHECK(bad == 0);
 
   // Bitwise reproducible: no atomics, fixed reduction order.

@@ -149,7 +149,7 @@ inline std::vector<int64_t> rows_to_check(int64_t m, uint64_t seed) {
     return rows;
   }
   for (int64_t r : {int64_t(0), int64_t(1), int64_t(15), int64_t(16), int64_t(63), int64_t(64),
-                    int64_t(127), int64_t(128), m - 2, m - 1})
+                    int64_t(127), int64_t(128), int64_t(255), int64_t(256), m - 2, m - 1})
     if (r < m) rows.push_back(r);
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int64_t> pick(0, m - 1);

@@ -243,10 +243,13 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
  * accumulated in fp32, rounded once to out's dtype. The int8 weight is dequantized in registers,
  * never in memory: every product x * q is exact (q is fed to the arithmetic as an exact
  * fp16/bf16 integer), the fp32 scale multiplies each group's fp32 partial sum (per channel: the
- * whole dot product), and the only roundings are the fp32 additions and the final one. The order
- * of the fp32 additions differs between backends (the CPU's is documented in
- * native/src/cpu/gemm_w8a16.cpp), so results agree within fp32 accumulation error plus one
- * rounding of the output, not bit for bit; each backend is deterministic run to run.
+ * whole dot product; per group in Hopper's tensor-core GEMM: the running sum is carried in units
+ * of the current group's scale, multiplied by scale[g] / scale[g+1] at each group's end and by
+ * the last scale at the end, one fp32 rounding each), and the only other roundings are the fp32
+ * additions and the final one. The order of the fp32 operations differs between backends (the
+ * CPU's is documented in native/src/cpu/gemm_w8a16.cpp), so results agree within fp32
+ * accumulation error plus one rounding of the output, not bit for bit; each backend is
+ * deterministic run to run.
  *   x:       [M, K] fp16 or bf16
  *   q:       [N, K] int8 (as written by oct_quantize_weight)
  *   w_scale: fp32, [N] (per channel) or [N, G] (per group of K / G consecutive inputs). Group

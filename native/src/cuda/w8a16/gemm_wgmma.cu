@@ -6,26 +6,30 @@
 // M (tokens). A = the int8 weight tile, read from shared memory into registers, converted to
 // *exact* fp16/bf16 integers (|q| <= 127) and fed to wgmma as the register operand; B = the x
 // tile in shared memory (128-byte swizzled, K-major), read by wgmma through a descriptor. Every
-// product is exact and the tensor cores accumulate in fp32. Per group, each group's product goes
-// into its own fp32 accumulators, which are then scaled by the group's fp32 scale and added to
-// the running ones: the same numerics as the other W8A16 kernels (fp32 scales, exact products),
-// with the partial sums formed per group instead of per 64-wide chunk. Per channel the scale
-// multiplies the finished sum in the epilogue.
+// product is exact and the tensor cores accumulate in fp32. Per group, the running sums are kept
+// in units of the current group's fp32 scale: at a group's end they are multiplied by
+// s[g] / s[g + 1], so the next group's products accumulate into the same registers, and the
+// epilogue multiplies by the last scale, as per channel by the one scale (the conditions, and the
+// exact fallback, at wgmma_kernel). (A second set of accumulators per group, scaled and added,
+// would take kBT / 2 more registers per thread, which a 256-token tile cannot spare.)
 //
-// CTA: 128 features x 128 tokens, 384 threads: two consumer warpgroups (64 features each) and a
-// producer warpgroup that gives its registers to them (setmaxnreg) and whose first lane loads
-// each 64-wide K step's tiles with TMA (x: 128 x 64 fp16/bf16, 128-byte swizzle; W: 128 x 64
-// int8, 64-byte swizzle, so the consumers' 2-byte shared loads (LDS) of their fragments are
-// conflict-free) into a ring of kStages stages guarded by "full" (transaction count) and "empty"
-// (one arrival per consumer warp) mbarriers. Out-of-range rows and K are zero-filled by TMA. Each
-// consumer warpgroup prepares the next K step's fragments while the current step's wgmma run
-// (two fragment buffers); at a group's end it then waits for its wgmma, scales and adds.
+// CTA: 128 features x kBT tokens (128, or 256 for large grids: launch), 384 threads: two consumer
+// warpgroups (64 features each, wgmma.m64n<kBT>k16) and a producer warpgroup that gives its
+// registers to them (setmaxnreg) and whose first lane loads each 64-wide K step's tiles with TMA
+// (x: kBT x 64 fp16/bf16, 128-byte swizzle; W: 128 x 64 int8, 64-byte swizzle, so the consumers'
+// 2-byte shared loads (LDS) of their fragments are conflict-free) into a ring of kStages stages
+// guarded by "full" (transaction count) and "empty" (one arrival per consumer warp) mbarriers.
+// Out-of-range rows and K are zero-filled by TMA. Each consumer warpgroup prepares the next K
+// step's fragments while the current step's wgmma run (two fragment buffers); at a group's end
+// it then waits for its wgmma and rescales.
 // Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
 // No workspace, no split-K: deterministic; launched without PDL; graph capturable (the tensor
 // maps travel by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
+#include <cfloat>
+#include <cstdlib>
 #include <type_traits>
 
 #include "cuda/common/check.cuh"
@@ -37,22 +41,29 @@ namespace {
 
 constexpr int kBK = 64;          // K per stage
 constexpr int kBN = 128;         // features per CTA (two warpgroups x 64)
-constexpr int kBT = 128;         // tokens per CTA (wgmma N)
 constexpr int kStages = 4;       // 4, 5, 6 and 8 measured alike on the H100 (perf notes)
 constexpr int kConsumers = 256;  // two warpgroups
 constexpr int kThreads = kConsumers + 128;  // + the producer warpgroup (one thread works)
-constexpr int kXBytes = kBT * kBK * 2;
 constexpr int kWBytes = kBN * kBK;
-// A multiple of 1024: every stage's swizzle atoms stay aligned.
-constexpr int kStageBytes = kXBytes + kWBytes;
 constexpr int kEpiRow = 64 * 2 + 16;  // one token's 64 features of a warpgroup, padded
-constexpr int kEpiBytes = 2 * kBT * kEpiRow;  // the epilogue reuses the stages' memory
-static_assert(kStages >= 3 && kStages * kStageBytes >= kEpiBytes, "the epilogue reuses the stages");
-// + 1024 for aligning the base, + the full and empty barriers.
-constexpr int kSmemBytes = 1024 + kStages * kStageBytes + 2 * kStages * 8;
+
+// The CTA's token count (wgmma's N): 128, or 256 where the grid of 256-token tiles fills the
+// SMs (launch): each weight fragment then feeds twice the tokens per conversion.
+template <int kBT>
+struct Tile {
+  static constexpr int kAcc = kBT / 2;  // fp32 accumulators per thread (64 rows x kBT / 128)
+  static constexpr int kXBytes = kBT * kBK * 2;
+  // A multiple of 1024: every stage's swizzle atoms stay aligned.
+  static constexpr int kStageBytes = kXBytes + kWBytes;
+  static constexpr int kEpiBytes = 2 * kBT * kEpiRow;  // the epilogue reuses the stages' memory
+  static_assert(kStageBytes % 1024 == 0 && kStages * kStageBytes >= kEpiBytes, "stage layout");
+  static_assert(kAcc * 128 == 64 * kBT && (kBT == 128 || kBT == 256), "wgmma n128 or n256");
+  // + 1024 for aligning the base, + the full and empty barriers.
+  static constexpr int kSmemBytes = 1024 + kStages * kStageBytes + 2 * kStages * 8;
+};
 
 struct Args {
-  CUtensorMap x_map;  // x [M, K]: box 64 (K) x 128 (tokens), 128-byte swizzle
+  CUtensorMap x_map;  // x [M, K]: box 64 (K) x kBT (tokens), 128-byte swizzle
   CUtensorMap w_map;  // q [N, K]: box 64 (K) x 128 (features), 64-byte swizzle
   Problem p;
 };
@@ -125,9 +136,10 @@ __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
 }
 // Keeps registers the asynchronous wgmma reads or writes where they are until this point.
-__device__ __forceinline__ void fence_regs(float (&d)[64]) {
+template <int N>
+__device__ __forceinline__ void fence_regs(float (&d)[N]) {
 #pragma unroll
-  for (int i = 0; i < 64; ++i) asm volatile("" : "+f"(d[i])::"memory");
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(d[i])::"memory");
 }
 __device__ __forceinline__ void fence_regs(uint32_t (&a)[4][4]) {
 #pragma unroll
@@ -136,54 +148,134 @@ __device__ __forceinline__ void fence_regs(uint32_t (&a)[4][4]) {
     for (int i = 0; i < 4; ++i) asm volatile("" : "+r"(a[j][i])::"memory");
 }
 
-// wgmma.m64n128k16, fp32 accumulators, A from registers, B (K-major) from shared memory:
+// wgmma.m64n{128,256}k16, fp32 accumulators, A from registers, B (K-major) from shared memory:
 // d = a . b + (scale_d ? d : 0). TY: the input type's PTX name.
-#define OCT_WGMMA_M64N128K16_RS(TY)                                                   \
-  asm volatile(                                                                       \
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                    \
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " "                    \
-      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"                       \
-      "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"              \
-      "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"              \
-      "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "            \
-      "{%64,%65,%66,%67}, %68, p, 1, 1, 0;\n}\n"                                      \
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]),       \
-        "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]),     \
-        "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), \
-        "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), \
-        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), \
-        "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), \
-        "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), \
-        "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), \
-        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), \
-        "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), \
-        "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])                            \
+#define OCT_WGMMA_M64N128K16_RS(TY)                                                          \
+  asm volatile(                                                                              \
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                           \
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " "                           \
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"                              \
+      "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"                     \
+      "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"                     \
+      "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63}, "                   \
+      "{%64,%65,%66,%67}, %68, p, 1, 1, 0;\n}\n"                                             \
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),  \
+        "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]),           \
+        "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]),        \
+        "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]),        \
+        "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]),        \
+        "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]),        \
+        "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]),        \
+        "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]),        \
+        "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]),        \
+        "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]),        \
+        "+f"(d[61]), "+f"(d[62]), "+f"(d[63])                                                \
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d))
 
-template <typename T> struct Wgmma;
-template <> struct Wgmma<__half> {
-  static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t desc,
-                                             int scale_d) {
-    OCT_WGMMA_M64N128K16_RS("f16");
-  }
-};
-template <> struct Wgmma<__nv_bfloat16> {
-  static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t desc,
-                                             int scale_d) {
-    OCT_WGMMA_M64N128K16_RS("bf16");
-  }
-};
-#undef OCT_WGMMA_M64N128K16_RS
+#define OCT_WGMMA_M64N256K16_RS(TY)                                                          \
+  asm volatile(                                                                              \
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %133, 0;\n"                                          \
+      "wgmma.mma_async.sync.aligned.m64n256k16.f32." TY "." TY " "                           \
+      "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"                              \
+      "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"                     \
+      "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"                     \
+      "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63,"                     \
+      "%64,%65,%66,%67,%68,%69,%70,%71,%72,%73,%74,%75,%76,%77,%78,%79,"                     \
+      "%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95,"                     \
+      "%96,%97,%98,%99,%100,%101,%102,%103,%104,%105,%106,%107,%108,%109,%110,%111,"         \
+      "%112,%113,%114,%115,%116,%117,%118,%119,%120,%121,%122,%123,%124,%125,%126,%127}, "   \
+      "{%128,%129,%130,%131}, %132, p, 1, 1, 0;\n}\n"                                        \
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),  \
+        "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]),           \
+        "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]),        \
+        "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]),        \
+        "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]),        \
+        "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]),        \
+        "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]),        \
+        "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]),        \
+        "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]),        \
+        "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]),        \
+        "+f"(d[61]), "+f"(d[62]), "+f"(d[63]), "+f"(d[64]), "+f"(d[65]), "+f"(d[66]),        \
+        "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]), "+f"(d[72]),        \
+        "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]),        \
+        "+f"(d[79]), "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]),        \
+        "+f"(d[85]), "+f"(d[86]), "+f"(d[87]), "+f"(d[88]), "+f"(d[89]), "+f"(d[90]),        \
+        "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]), "+f"(d[96]),        \
+        "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]),     \
+        "+f"(d[103]), "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]),  \
+        "+f"(d[109]), "+f"(d[110]), "+f"(d[111]), "+f"(d[112]), "+f"(d[113]), "+f"(d[114]),  \
+        "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]), "+f"(d[120]),  \
+        "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]),  \
+        "+f"(d[127])                                                                         \
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d))
 
-template <typename T, bool kPerGroup>
+template <typename T, int N> struct Wgmma;
+#define OCT_WGMMA_RS(TYPE, TY, N)                                                             \
+  template <> struct Wgmma<TYPE, N> {                                                         \
+    static __device__ __forceinline__ void run(float (&d)[N / 2], const uint32_t (&a)[4],      \
+                                               uint64_t desc, int scale_d) {                  \
+      OCT_WGMMA_M64N##N##K16_RS(TY);                                                          \
+    }                                                                                         \
+  };
+OCT_WGMMA_RS(__half, "f16", 128)
+OCT_WGMMA_RS(__nv_bfloat16, "bf16", 128)
+OCT_WGMMA_RS(__half, "f16", 256)
+OCT_WGMMA_RS(__nv_bfloat16, "bf16", 256)
+#undef OCT_WGMMA_RS
+#undef OCT_WGMMA_M64N128K16_RS
+#undef OCT_WGMMA_M64N256K16_RS
+
+// The exact per-group sums for a CTA whose scales the running-sum form cannot take (see the
+// kernel): every output of the tile by the CUDA cores, in the numerics octet.h states (each
+// group's fp32 partial sum, over 8 interleaved fp32 lanes of exact products, times its scale).
+// Slow (~1 ms a tile); for scales no quantizer writes (0, NaN, ranges past 2^32 in a row) and
+// non-finite activations only.
+template <typename T>
+__device__ __noinline__ void exact_tile(const Problem& p, int n0, int m0, int bt, int ct) {
+  const T* x = static_cast<const T*>(p.x);
+  const T* bias = static_cast<const T*>(p.bias);
+  T* out = static_cast<T*>(p.out);
+  for (int i = ct; i < kBN * bt; i += kConsumers) {
+    const int n = n0 + i % kBN, m = m0 + i / kBN;
+    if (n >= p.n || m >= p.m) continue;
+    const T* xr = x + static_cast<int64_t>(m) * p.k;
+    const int8_t* qr = p.q + static_cast<int64_t>(n) * p.k;
+    float total = 0.0f;
+    for (int g = 0; g < p.groups; ++g) {
+      float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+      for (int k = g * p.group_size; k < (g + 1) * p.group_size; k += 8)
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+          lane[j] = fmaf(from_in<T>(xr[k + j]), static_cast<float>(qr[k + j]), lane[j]);
+      const float part = ((lane[0] + lane[1]) + (lane[2] + lane[3])) +
+                         ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+      total = fmaf(p.scales[static_cast<int64_t>(n) * p.groups + g], part, total);
+    }
+    if (bias != nullptr) total += from_in<T>(bias[n]);
+    out[static_cast<int64_t>(m) * p.n + n] = to_out<T>(total);
+  }
+}
+
+// Per group, the running sums are kept in units of the current group's scale: at a group's end
+// (after its wgmma completed) they are multiplied by s[g] / s[g + 1] (IEEE division, one fp32
+// rounding each), so the next group's products accumulate into the same registers, and the
+// epilogue multiplies by the last group's scale, as per channel. No second set of accumulators
+// (which a 256-token tile could not hold). It holds where every scale of the thread's rows is
+// finite and non-zero and their magnitudes lie within 2^32 of each other (no overflow or
+// underflow of the rescaled sums; quantized weights' groups are far closer), and the sums end
+// finite; a CTA where any thread's rows fail that redoes its tile with exact_tile.
+constexpr float kMaxScaleRange = 4294967296.0f;  // 2^32
+
+template <typename T, bool kPerGroup, int kBT>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
+  using L = Tile<kBT>;
   const Problem& p = args.p;
   if (!gate_open(p)) return;  // (launched without PDL: the previous kernel has completed)
   extern __shared__ unsigned char smem_raw[];
   // Aligned to 1024 by pointer arithmetic on the shared array (so that the compiler still knows
   // the accesses through it to be shared: STS/LDS, not generic loads and stores).
   unsigned char* smem = smem_raw + ((1024u - (smem_u32(smem_raw) & 1023u)) & 1023u);
-  uint64_t* full = reinterpret_cast<uint64_t*>(smem + kStages * kStageBytes);
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem + kStages * L::kStageBytes);
   uint64_t* empty = full + kStages;
 
   // The warp's index, as a value the compiler knows to be warp-uniform.
@@ -203,10 +295,10 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
       for (int c = 0; c < tiles; ++c) {
         const int s = c % kStages;
         if (c >= kStages) mbar_wait(&empty[s], ((c / kStages) - 1) & 1);
-        mbar_expect_tx(&full[s], kStageBytes);
-        unsigned char* stage = smem + s * kStageBytes;
+        mbar_expect_tx(&full[s], L::kStageBytes);
+        unsigned char* stage = smem + s * L::kStageBytes;
         tma_load_2d(stage, &args.x_map, c * kBK, m0, &full[s]);
-        tma_load_2d(stage + kXBytes, &args.w_map, c * kBK, n0, &full[s]);
+        tma_load_2d(stage + L::kXBytes, &args.w_map, c * kBK, n0, &full[s]);
       }
     }
     return;
@@ -230,31 +322,47 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int r = r0 + 8 * h;
-      frag_addr[j][h] = smem_base + kXBytes + r * kBK + ((j ^ ((r >> 1) & 3)) << 4) + 2 * t;
+      frag_addr[j][h] = smem_base + L::kXBytes + r * kBK + ((j ^ ((r >> 1) & 3)) << 4) + 2 * t;
     }
-  // Per group: the scale rows of f0, f1 and the next group to load (counted: no run-time
-  // division in the loop).
-  int next_group = 0;
+  // The scale rows of f0, f1 (per channel: their one scale). Rows past N take row 0's (their
+  // sums are 0 and never stored; a real row's scales keep the range check meaningful).
   const float* scale0 = p.scales + static_cast<int64_t>(f0 < p.n ? f0 : 0) * p.groups;
   const float* scale1 = p.scales + static_cast<int64_t>(f1 < p.n ? f1 : 0) * p.groups;
+  auto load_scales = [&](int group, float& v0, float& v1) {
+    v0 = scale0[group];
+    v1 = scale1[group];
+  };
+  // Per group: whether every scale of the rows was finite and non-zero, and their least and
+  // greatest magnitude (the running-sum form's conditions).
+  bool s_ok = true;
+  float s_lo = INFINITY, s_hi = 0.0f;
+  auto track = [&](float v0, float v1) {
+    const float a0 = fabsf(v0), a1 = fabsf(v1);
+    s_ok &= a0 > 0.0f && a1 > 0.0f && a0 <= FLT_MAX && a1 <= FLT_MAX;  // false on NaN
+    s_lo = fminf(s_lo, fminf(a0, a1));
+    s_hi = fmaxf(s_hi, fmaxf(a0, a1));
+  };
+  // Scales of rows f0, f1 for group g (being summed): s = s[g], u = s[g + 1], w = s[g + 2] (in
+  // flight), q = s / u (the rescaling at g's end). All but the rescaling itself happen at g's
+  // first step after its wgmma were issued, with u loaded a whole group earlier: nothing of it on
+  // the path from a group's last wgmma to the next group's first.
+  float s0, s1, u0 = 1.0f, u1 = 1.0f, w0 = 1.0f, w1 = 1.0f, q0 = 1.0f, q1 = 1.0f;
+  int next_group = 1;  // the next group whose scales to load (counted)
+  load_scales(0, s0, s1);
+  if (kPerGroup) {
+    track(s0, s1);
+    if (next_group < p.groups) load_scales(next_group++, u0, u1);
+    if (next_group < p.groups) load_scales(next_group++, w0, w1);
+    q0 = __fdiv_rn(s0, u0), q1 = __fdiv_rn(s1, u1);
+  }
 
-  float acc[64], part[64];  // part: the current group's sums (per group only)
-#pragma unroll
-  for (int i = 0; i < 64; ++i) acc[i] = 0.0f;
+  float acc[L::kAcc];
   uint32_t frag[2][4][4];
-  // Scales of rows f0, f1: the group being summed, and the next one's (loaded with its first
-  // step's fragments, which are prepared before the current group is scaled).
-  float s0 = 0.0f, s1 = 0.0f, next_s0 = 0.0f, next_s1 = 0.0f;
 
   // Waits for step c's stage and prepares its fragments in `a`.
-  auto prepare = [&](int stage, uint32_t phase, bool group_start, uint32_t (&a)[4][4]) {
-    if (kPerGroup && group_start) {
-      next_s0 = f0 < p.n ? scale0[next_group] : 0.0f;
-      next_s1 = f1 < p.n ? scale1[next_group] : 0.0f;
-      ++next_group;
-    }
+  auto prepare = [&](int stage, uint32_t phase, uint32_t (&a)[4][4]) {
     mbar_wait(&full[stage], phase);
-    const uint32_t base = stage * kStageBytes;
+    const uint32_t base = stage * L::kStageBytes;
     uint32_t raw[4][2];
 #pragma unroll
     for (int j = 0; j < 4; ++j)
@@ -270,33 +378,39 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 
   // Software pipeline: step c's wgmma run while step c + 1's fragments are prepared (after step
   // c - 1's wgmma, which read the other fragment buffer, have completed); at a group's end the
-  // group's sums are scaled after that preparation, so the drain overlaps it.
+  // sums are rescaled after that preparation, so the drain overlaps it.
   int stage = 0, group_step = 0, held = -1;  // held: a stage whose hand-back waits for its wgmma
   uint32_t phase = 0;
   auto step = [&](int c, uint32_t (&a)[4][4], uint32_t (&a_next)[4][4]) {
-    if (group_step == 0) s0 = next_s0, s1 = next_s1;
-    const uint64_t desc = desc_sw128(smem_base + stage * kStageBytes);  // +2 per k16 step (32 B)
-    float(&d)[64] = *(kPerGroup ? &part : &acc);
+    const uint64_t desc = desc_sw128(smem_base + stage * L::kStageBytes);  // +2 per k16 (32 B)
     wgmma_fence();
 #pragma unroll
     for (int j = 0; j < 4; ++j)
-      Wgmma<T>::run(d, a[j], desc + 2 * j, (group_step == 0 && j == 0) ? 0 : 1);
+      Wgmma<T, kBT>::run(acc, a[j], desc + 2 * j, (c == 0 && j == 0) ? 0 : 1);
     wgmma_commit();
+    if (kPerGroup && group_step == 0 && c > 0) {  // group g's first step: s[g] known since g - 1
+      asm volatile("" : "+f"(u0), "+f"(u1));     // (keeps what follows after the wgmma's issue)
+      s0 = u0, s1 = u1, u0 = w0, u1 = w1;
+      track(s0, s1);
+      q0 = __fdiv_rn(s0, u0), q1 = __fdiv_rn(s1, u1);  // (unused after the last group)
+      if (next_group < p.groups) load_scales(next_group++, w0, w1);
+    }
     wgmma_wait<1>();  // step c - 1's wgmma are done: its stage and fragment buffer are free
     fence_regs(a_next);
     __syncwarp();
     if (held >= 0) mbar_arrive_if(&empty[held], lane == 0);
     held = stage;
-    const bool group_end = c + 1 == tiles || group_step + 1 == steps_per_group;
+    const bool last = c + 1 == tiles;
+    const bool group_end = last || group_step + 1 == steps_per_group;
     if (++stage == kStages) stage = 0, phase ^= 1;
-    if (c + 1 < tiles) prepare(stage, phase, group_end, a_next);
+    if (!last) prepare(stage, phase, a_next);
     if (group_end) {
       wgmma_wait<0>();
-      fence_regs(d);
+      fence_regs(acc);
       fence_regs(a);
-      if constexpr (kPerGroup) {
+      if (kPerGroup && !last) {
 #pragma unroll
-        for (int i = 0; i < 64; ++i) acc[i] = fmaf((i & 2) ? s1 : s0, part[i], acc[i]);
+        for (int i = 0; i < L::kAcc; ++i) acc[i] *= (i & 2) ? q1 : q0;
       }
       __syncwarp();
       mbar_arrive_if(&empty[held], lane == 0);
@@ -304,34 +418,47 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     }
     group_step = group_end ? 0 : group_step + 1;
   };
-  prepare(0, 0, true, frag[0]);
+  prepare(0, 0, frag[0]);
   for (int c = 0; c < tiles; c += 2) {
     step(c, frag[0], frag[1]);
     if (c + 1 < tiles) step(c + 1, frag[1], frag[0]);
   }
 
   // Epilogue. acc[i]: n8 block i / 4 of tokens; (i & 1): token +1; (i & 2): row r0 + 8.
-  float sc0 = 1.0f, sc1 = 1.0f, b0 = 0.0f, b1 = 0.0f;
-  if constexpr (!kPerGroup) {
-    sc0 = f0 < p.n ? p.scales[f0] : 0.0f;
-    sc1 = f1 < p.n ? p.scales[f1] : 0.0f;
-  }
+  float b0 = 0.0f, b1 = 0.0f;
   if (p.bias != nullptr) {
     const T* bias = static_cast<const T*>(p.bias);
     b0 = f0 < p.n ? from_in<T>(bias[f0]) : 0.0f;
     b1 = f1 < p.n ? from_in<T>(bias[f1]) : 0.0f;
   }
   // Both warpgroups' wgmma are done with the stages (and no TMA is in flight: every loaded step
-  // was consumed) before either writes its block over them.
-  asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");
+  // was consumed) before either writes its block over them. Per group the barrier also tells
+  // whether every consumer's rows met the running-sum form's conditions.
+  if constexpr (kPerGroup) {
+    bool ok = s_ok && s_hi <= s_lo * kMaxScaleRange;
+#pragma unroll
+    for (int i = 0; i < L::kAcc; ++i) ok &= fabsf(acc[i]) <= FLT_MAX;
+    int all_ok;
+    asm volatile(
+        "{\n.reg .pred p, q;\nsetp.ne.b32 p, %1, 0;\n"
+        "bar.red.and.pred q, 1, %2, p;\nselp.b32 %0, 1, 0, q;\n}\n"
+        : "=r"(all_ok)
+        : "r"(static_cast<int>(ok)), "n"(kConsumers)
+        : "memory");
+    if (!all_ok) {
+      exact_tile<T>(p, n0, m0, kBT, tid);
+      return;
+    }
+  } else {
+    asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");
+  }
   unsigned char* epi = smem + wg * kBT * kEpiRow;
   const int col0 = (wq * 16 + g) * 2;  // byte of feature r0 in a row of the warpgroup's block
 #pragma unroll
-  for (int i = 0; i < 64; ++i) {
+  for (int i = 0; i < L::kAcc; ++i) {
     const int token = (i >> 2) * 8 + 2 * t + (i & 1);
     const bool hi = (i & 2) != 0;
-    const float b = hi ? b1 : b0;
-    const float v = kPerGroup ? acc[i] + b : fmaf(hi ? sc1 : sc0, acc[i], b);
+    const float v = fmaf(hi ? s1 : s0, acc[i], hi ? b1 : b0);
     *reinterpret_cast<T*>(epi + token * kEpiRow + col0 + (hi ? 16 : 0)) = to_out<T>(v);
   }
   asm volatile("bar.sync %0, 128;" ::"r"(2 + wg) : "memory");
@@ -349,7 +476,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 
 #else  // not sm_90a: never launched (the dispatch checks the device)
 
-template <typename T, bool kPerGroup>
+template <typename T, bool kPerGroup, int kBT>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args) {}
 
 #endif
@@ -386,9 +513,10 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
-template <typename T, bool kPerGroup>
+template <typename T, bool kPerGroup, int kBT>
 void launch(const Problem& p, int device, cudaStream_t stream) {
-  opt_in_smem<wgmma_kernel<T, kPerGroup>>(device, kSmemBytes);  // once per device
+  using L = Tile<kBT>;
+  opt_in_smem<wgmma_kernel<T, kPerGroup, kBT>>(device, L::kSmemBytes);  // once per device
   Args args;
   args.x_map = tensor_map(std::is_same_v<T, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
                                                    : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
@@ -400,18 +528,35 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                   static_cast<unsigned>((p.m + kBT - 1) / kBT));
   if (grid.y > 65535)
     fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 token tiles", p.m);
-  wgmma_kernel<T, kPerGroup><<<grid, kThreads, kSmemBytes, stream>>>(args);
+  wgmma_kernel<T, kPerGroup, kBT><<<grid, kThreads, L::kSmemBytes, stream>>>(args);
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
+}
+
+// OCTET_W8A16_WGMMA_TOKENS = 128 | 256 forces the token tile (benchmark and tests); unset,
+// 256-token tiles where their rounds of the SMs, each costing ~1.7 rounds of 128-token tiles
+// (perf notes), take less time. Read once per process.
+int token_tile(const Problem& p, int device) {
+  static const int forced = [] {
+    const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS");
+    const int t = v != nullptr ? std::atoi(v) : 0;
+    return t == 128 || t == 256 ? t : 0;
+  }();
+  if (forced != 0) return forced;
+  const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
+  const int64_t rounds128 = (n_tiles * ((p.m + 127) / 128) + sms - 1) / sms;
+  const int64_t rounds256 = (n_tiles * ((p.m + 255) / 256) + sms - 1) / sms;
+  return 17 * rounds256 <= 10 * rounds128 ? 256 : 128;
 }
 
 }  // namespace
 
 template <typename T>
 void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
+  const bool wide = token_tile(p, device) == 256;
   if (p.groups > 1)
-    launch<T, true>(p, device, stream);
+    wide ? launch<T, true, 256>(p, device, stream) : launch<T, true, 128>(p, device, stream);
   else
-    launch<T, false>(p, device, stream);
+    wide ? launch<T, false, 256>(p, device, stream) : launch<T, false, 128>(p, device, stream);
 }
 
 template void launch_gemm_wgmma<__half>(const Problem&, int, cudaStream_t);

@@ -5,8 +5,9 @@
 // *exact* fp16/bf16 integers (|q| <= 127 is exact in both), so every product x * q is exact and
 // the only roundings are the fp32 accumulation and the final one. The scales stay fp32: per
 // channel they multiply the finished dot product; per group they multiply a partial sum (each
-// 64-wide chunk's in the mma.sync kernels, each group's in the wgmma one) before it joins the
-// fp32 accumulator.
+// 64-wide chunk's in the mma.sync kernels) before it joins the fp32 accumulator, or (the wgmma
+// kernel) rescale the running sum, kept in units of the current group's scale, by the ratio of
+// consecutive scales (gemm_wgmma.cu).
 //
 // K permutation. A dot product does not care in which order its terms meet, so within every chunk
 // of 64 inputs we hand the mma a permuted k: the slot that m16n8k16 calls k = (2t + e) or
