@@ -220,7 +220,8 @@ OCT_WGMMA_RS(__nv_bfloat16, "bf16", 256)
 
 // The exact per-group sums for a CTA whose scales the running-sum form cannot take (see the
 // kernel): every output of the tile by the CUDA cores, in the numerics octet.h states (each
-// group's fp32 partial sum, over 8 interleaved fp32 lanes of exact products, times its scale).
+// group's fp32 partial sum, over 8 interleaved fp32 lanes of exact products, times its scale:
+// the lane order of the CPU backend, cpu/gemm_w8a16.cpp, on the device's typed inputs).
 // Slow (~1 ms a tile); for scales no quantizer writes (0, NaN, ranges past 2^32 in a row) and
 // non-finite activations only.
 template <typename T>
