@@ -4,10 +4,11 @@
 // GEMM, every tile configuration) on Llama-2-7B's (N, K); small odd N; K with a partial last
 // chunk; per channel and groups of 64 and 128; bias on and off; fp16 and bf16. Outputs are
 // poisoned with NaN before each run. Also: the wgmma GEMM's 256-token tile on partial tiles,
-// scales its running-sum form cannot take (zero, 2^40 apart in a row), results bitwise
-// reproducible run to run, and a NaN scale poisons its own output column only. Skipped (77)
-// without a GPU. ctest runs it also with OCTET_W8A16_KERNEL = skinny, gemm, sm90 and wgmma,
-// forcing each kernel wherever it applies, and with the wgmma GEMM's 256-token tile forced.
+// groups of 192 and 256 (its other main loop), scales its running-sum form cannot take (zero,
+// 2^40 apart in a row), results bitwise reproducible run to run, and a NaN scale poisons its own
+// output column only. Skipped (77) without a GPU. ctest runs it also with OCTET_W8A16_KERNEL =
+// skinny, gemm, sm90 and wgmma, forcing each kernel wherever it applies, and with the wgmma GEMM's
+// 256-token tile forced.
 #include <cstring>
 
 #include "w8a16_check.hpp"
@@ -79,6 +80,13 @@ int main() {
     const Combo c = combo(i);
     bad += run_and_check(gpu, 1000, 4104, c.group == 0 ? 4240 : 4224, c, ++seed);
   }
+  // Groups of 64 and 128 take the wgmma GEMM's split main loop (8 K steps unrolled, then a group
+  // at a time: 4224 = 8 x 8 x 64 + 128 above); other multiples of 64 its drained one.
+  for (int64_t group : {192, 256})
+    for (int64_t m : {300, 1000}) {
+      const Combo c{group, m == 300 ? OCT_DTYPE_FP16 : OCT_DTYPE_BF16, group == 256};
+      bad += run_and_check(gpu, m, 264, 1536, c, ++seed);
+    }
   CHECK(bad == 0);
 
   // Per group the wgmma GEMM carries its sums in units of the current group's scale; a tile whose

@@ -20,8 +20,11 @@
 // 2-byte shared loads (LDS) of their fragments are conflict-free) into a ring of kStages stages
 // guarded by "full" (transaction count) and "empty" (one arrival per consumer warp) mbarriers.
 // Out-of-range rows and K are zero-filled by TMA. Each consumer warpgroup prepares the next K
-// step's fragments while the current step's wgmma run (two fragment buffers); at a group's end
-// it then waits for its wgmma and rescales.
+// step's fragments while the current step's wgmma run (two fragment buffers). Per group of 64
+// or 128 the sums are two halves of kBT / 2 tokens (wgmma.m64n<kBT/2>k16 on the same
+// fragments), rescaled one after the other while the other half's wgmma run, in a main loop of
+// 8 K steps unrolled (the split main loop, at wgmma_kernel); per channel, and per group of other
+// sizes, one set, the warpgroup's wgmma drained at each group's end before the rescaling.
 // Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
 // No workspace, no split-K: deterministic; launched without PDL; graph capturable (the tensor
 // maps travel by value in the kernel parameters).
@@ -151,9 +154,11 @@ __device__ __forceinline__ void fence_regs(uint32_t (&a)[4][4]) {
 // wgmma.m64n{128,256}k16, fp32 accumulators, A from registers, B (K-major) from shared memory:
 // d = a . b + (scale_d ? d : 0). TY: the input type's PTX name. The accumulators' operand names and
 // constraints come 64 at a time.
-#define OCT_ACC_NAMES_0_63                                                                  \
+#define OCT_ACC_NAMES_0_31                                                                  \
   "%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,"                                  \
-  "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31,"                        \
+  "%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,%28,%29,%30,%31"
+#define OCT_ACC_NAMES_0_63                                                                  \
+  OCT_ACC_NAMES_0_31 ","                                                                    \
   "%32,%33,%34,%35,%36,%37,%38,%39,%40,%41,%42,%43,%44,%45,%46,%47,"                        \
   "%48,%49,%50,%51,%52,%53,%54,%55,%56,%57,%58,%59,%60,%61,%62,%63"
 #define OCT_ACC_NAMES_64_127                                                                \
@@ -161,13 +166,15 @@ __device__ __forceinline__ void fence_regs(uint32_t (&a)[4][4]) {
   "%80,%81,%82,%83,%84,%85,%86,%87,%88,%89,%90,%91,%92,%93,%94,%95,"                        \
   "%96,%97,%98,%99,%100,%101,%102,%103,%104,%105,%106,%107,%108,%109,%110,%111,"            \
   "%112,%113,%114,%115,%116,%117,%118,%119,%120,%121,%122,%123,%124,%125,%126,%127"
-#define OCT_ACC_OUT_0_63                                                                    \
+#define OCT_ACC_OUT_0_31                                                                    \
   "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]),       \
   "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]),                \
   "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]),             \
   "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]),             \
   "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]),             \
-  "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]),             \
+  "+f"(d[31])
+#define OCT_ACC_OUT_0_63                                                                    \
+  OCT_ACC_OUT_0_31, "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]),             \
   "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]),             \
   "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]),             \
   "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]),             \
@@ -185,6 +192,12 @@ __device__ __forceinline__ void fence_regs(uint32_t (&a)[4][4]) {
   "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]),       \
   "+f"(d[118]), "+f"(d[119]), "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]),       \
   "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+#define OCT_WGMMA_M64N64K16_RS(TY)                                                          \
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"                                  \
+               "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " "                   \
+               "{" OCT_ACC_NAMES_0_31 "}, {%32,%33,%34,%35}, %36, p, 1, 1, 0;\n}\n"          \
+               : OCT_ACC_OUT_0_31                                                            \
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d))
 #define OCT_WGMMA_M64N128K16_RS(TY)                                                         \
   asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                  \
                "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " "                  \
@@ -206,15 +219,20 @@ template <typename T, int N> struct Wgmma;
       OCT_WGMMA_M64N##N##K16_RS(TY);                                                          \
     }                                                                                         \
   };
+OCT_WGMMA_RS(__half, "f16", 64)
+OCT_WGMMA_RS(__nv_bfloat16, "bf16", 64)
 OCT_WGMMA_RS(__half, "f16", 128)
 OCT_WGMMA_RS(__nv_bfloat16, "bf16", 128)
 OCT_WGMMA_RS(__half, "f16", 256)
 OCT_WGMMA_RS(__nv_bfloat16, "bf16", 256)
 #undef OCT_WGMMA_RS
+#undef OCT_WGMMA_M64N64K16_RS
 #undef OCT_WGMMA_M64N128K16_RS
 #undef OCT_WGMMA_M64N256K16_RS
+#undef OCT_ACC_NAMES_0_31
 #undef OCT_ACC_NAMES_0_63
 #undef OCT_ACC_NAMES_64_127
+#undef OCT_ACC_OUT_0_31
 #undef OCT_ACC_OUT_0_63
 #undef OCT_ACC_OUT_64_127
 
@@ -260,7 +278,18 @@ __device__ __noinline__ void exact_tile(const Problem& p, int n0, int m0, int bt
 // finite; a CTA where any thread's rows fail that redoes its tile with exact_tile.
 constexpr float kMaxScaleRange = 4294967296.0f;  // 2^32
 
-template <typename T, bool kPerGroup, int kBT>
+// Calls f(integral_constant<int, I>) for I = 0 .. N - 1, unrolled.
+template <int I, int N, typename F>
+__device__ __forceinline__ void static_for(F&& f) {
+  if constexpr (I < N) {
+    f(std::integral_constant<int, I>{});
+    static_for<I + 1, N>(f);
+  }
+}
+
+// kGroupSteps: 0, or per group the K steps per group (1 or 2: groups of 64 or 128), which
+// selects the split main loop (below).
+template <typename T, bool kPerGroup, int kBT, int kGroupSteps>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
   using L = Tile<kBT>;
   const Problem& p = args.p;
@@ -370,6 +399,21 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
       for (int h = 0; h < 2; ++h) Int8x4<T>::convert(raw[j][h], a[j][h], a[j][h + 2]);
   };
 
+  // Group g's scale bookkeeping, at its first step (s[g] known since g - 1) right after the
+  // step's wgmma were issued, so that none of it lies between two groups' wgmma.
+  auto next_scales = [&] {
+    asm volatile("" : "+f"(u0), "+f"(u1));  // (keeps what follows after the wgmma's issue)
+    s0 = u0, s1 = u1, u0 = w0, u1 = w1;
+    track(s0, s1);
+    q0 = __fdiv_rn(s0, u0), q1 = __fdiv_rn(s1, u1);  // (unused after the last group)
+    if (next_group < p.groups) load_scales(next_group++, w0, w1);
+  };
+  // A group's end: the running sums (or a half of them) into the next group's units.
+  auto rescale = [&](auto& sums) {
+#pragma unroll
+    for (int i = 0; i < int(sizeof(sums) / sizeof(float)); ++i) sums[i] *= (i & 2) ? q1 : q0;
+  };
+
   // Software pipeline: step c's wgmma run while step c + 1's fragments are prepared (after step
   // c - 1's wgmma, which read the other fragment buffer, have completed); at a group's end the
   // sums are rescaled after that preparation, so the drain overlaps it.
@@ -382,13 +426,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     for (int j = 0; j < 4; ++j)
       Wgmma<T, kBT>::run(acc, a[j], desc + 2 * j, (c == 0 && j == 0) ? 0 : 1);
     wgmma_commit();
-    if (kPerGroup && group_step == 0 && c > 0) {  // group g's first step: s[g] known since g - 1
-      asm volatile("" : "+f"(u0), "+f"(u1));     // (keeps what follows after the wgmma's issue)
-      s0 = u0, s1 = u1, u0 = w0, u1 = w1;
-      track(s0, s1);
-      q0 = __fdiv_rn(s0, u0), q1 = __fdiv_rn(s1, u1);  // (unused after the last group)
-      if (next_group < p.groups) load_scales(next_group++, w0, w1);
-    }
+    if (kPerGroup && group_step == 0 && c > 0) next_scales();
     wgmma_wait<1>();  // step c - 1's wgmma are done: its stage and fragment buffer are free
     fence_regs(a_next);
     __syncwarp();
@@ -402,10 +440,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
       wgmma_wait<0>();
       fence_regs(acc);
       fence_regs(a);
-      if (kPerGroup && !last) {
-#pragma unroll
-        for (int i = 0; i < L::kAcc; ++i) acc[i] *= (i & 2) ? q1 : q0;
-      }
+      if (kPerGroup && !last) rescale(acc);
       __syncwarp();
       mbar_arrive_if(&empty[held], lane == 0);
       held = -1;
@@ -413,9 +448,102 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     group_step = group_end ? 0 : group_step + 1;
   };
   prepare(0, 0, frag[0]);
-  for (int c = 0; c < tiles; c += 2) {
-    step(c, frag[0], frag[1]);
-    if (c + 1 < tiles) step(c + 1, frag[1], frag[0]);
+  if constexpr (kGroupSteps == 0) {
+    for (int c = 0; c < tiles; c += 2) {
+      step(c, frag[0], frag[1]);
+      if (c + 1 < tiles) step(c + 1, frag[1], frag[0]);
+    }
+  } else {
+    // The split main loop (per group of 64 or 128): the sums as two halves of kBT / 2 tokens (A,
+    // B: wgmma m64n<kBT/2>k16 each, on the same fragments), so that a group's rescaling does not
+    // drain the warpgroup's wgmma: at the group's end half A is rescaled while half B's last
+    // wgmma still run, and half B once the next group's first A wgmma are issued. ptxas accepts
+    // such reads (of accumulators whose wgmma completed while others are in flight) only where
+    // it can follow the commit groups, in straight-line code: with wgmma in flight across a
+    // loop's back edge it serializes every wgmma (warning C7514, perf notes). So the loop body is
+    // kSpan K steps unrolled (several groups), drained at its end; the last < kSpan steps run a
+    // group at a time, each drained.
+    static_assert(kPerGroup && (kGroupSteps == 1 || kGroupSteps == 2), "groups of 64 or 128");
+    constexpr int kSpan = 8, kHalf = L::kAcc / 2;  // 4, 8 and 16 measured: 8 kept
+    float(&acc_a)[kHalf] = *reinterpret_cast<float(*)[kHalf]>(acc);
+    float(&acc_b)[kHalf] = *reinterpret_cast<float(*)[kHalf]>(acc + kHalf);
+    // One K step; the flags are integral_constants. first: a group's first step; rescale_b: the
+    // previous group's half B is still to be rescaled; end: 0 within a group, 1 at a group's end
+    // (half A rescaled, B at the next step), 2 at a group's end with a drain (both rescaled).
+    auto split_step = [&](int c, uint32_t(&a)[4][4], uint32_t(&a_next)[4][4], auto first,
+                          auto rescale_b, auto end) {
+      const uint64_t desc = desc_sw128(smem_base + stage * L::kStageBytes);
+      wgmma_fence();
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        Wgmma<T, kBT / 2>::run(acc_a, a[j], desc + 2 * j, (c == 0 && j == 0) ? 0 : 1);
+      wgmma_commit();
+      if constexpr (decltype(rescale_b)::value) {
+        wgmma_wait<1>();
+        fence_regs(acc_b);
+        rescale(acc_b);
+        wgmma_fence();
+      }
+      // The second half's tokens: kBT / 2 rows of 128 bytes further (descriptor units of 16 bytes).
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        Wgmma<T, kBT / 2>::run(acc_b, a[j], desc + kBT * 4 + 2 * j, (c == 0 && j == 0) ? 0 : 1);
+      wgmma_commit();
+      if constexpr (decltype(first)::value) {
+        if (c > 0) next_scales();
+      }
+      wgmma_wait<2>();  // step c - 1's wgmma are done: its stage and fragment buffer are free
+      fence_regs(a_next);
+      __syncwarp();
+      if (held >= 0) mbar_arrive_if(&empty[held], lane == 0);
+      held = stage;
+      if (++stage == kStages) stage = 0, phase ^= 1;
+      const bool more = c + 1 < tiles;
+      if (more) prepare(stage, phase, a_next);
+      if constexpr (decltype(end)::value == 1) {
+        wgmma_wait<1>();
+        fence_regs(acc_a);
+        rescale(acc_a);
+      } else if constexpr (decltype(end)::value == 2) {
+        wgmma_wait<0>();
+        fence_regs(acc);
+        fence_regs(a);
+        if (more) rescale(acc);
+        __syncwarp();
+        mbar_arrive_if(&empty[held], lane == 0);
+        held = -1;
+      }
+    };
+    using std::integral_constant;
+    int c = 0;
+    for (; c + kSpan <= tiles; c += kSpan) {
+      static_for<0, kSpan>([&](auto i) {
+        constexpr int s = decltype(i)::value % kGroupSteps;
+        constexpr bool group_end = s == kGroupSteps - 1;
+        constexpr int end = !group_end ? 0 : decltype(i)::value == kSpan - 1 ? 2 : 1;
+        integral_constant<bool, s == 0> first;
+        integral_constant<bool, (s == 0 && decltype(i)::value > 0)> rescale_b;
+        if constexpr (decltype(i)::value % 2 == 0)
+          split_step(c + i, frag[0], frag[1], first, rescale_b, integral_constant<int, end>{});
+        else
+          split_step(c + i, frag[1], frag[0], first, rescale_b, integral_constant<int, end>{});
+      });
+    }
+    for (; c < tiles; c += kGroupSteps) {
+      const integral_constant<bool, false> no;
+      const integral_constant<bool, true> yes;
+      if constexpr (kGroupSteps == 2) {
+        split_step(c, frag[0], frag[1], yes, no, integral_constant<int, 0>{});
+        split_step(c + 1, frag[1], frag[0], no, no, integral_constant<int, 2>{});
+      } else {
+        split_step(c, frag[0], frag[1], yes, no, integral_constant<int, 2>{});
+        // The next step's fragments are in frag[1]; the drain freed frag[0].
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+          for (int i = 0; i < 4; ++i) frag[0][j][i] = frag[1][j][i];
+      }
+    }
   }
 
   // Epilogue. acc[i]: n8 block i / 4 of tokens; (i & 1): token +1; (i & 2): row r0 + 8.
@@ -470,7 +598,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 
 #else  // not sm_90a: never launched (the dispatch checks the device)
 
-template <typename T, bool kPerGroup, int kBT>
+template <typename T, bool kPerGroup, int kBT, int kGroupSteps>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args) {}
 
 #endif
@@ -507,10 +635,11 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
-template <typename T, bool kPerGroup, int kBT>
+template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
 void launch(const Problem& p, int device, cudaStream_t stream) {
   using L = Tile<kBT>;
-  opt_in_smem<wgmma_kernel<T, kPerGroup, kBT>>(device, L::kSmemBytes);  // once per device
+  // (opt_in_smem: once per device)
+  opt_in_smem<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(device, L::kSmemBytes);
   Args args;
   args.x_map = tensor_map(std::is_same_v<T, __half> ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
                                                    : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
@@ -522,13 +651,15 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                   static_cast<unsigned>((p.m + kBT - 1) / kBT));
   if (grid.y > 65535)
     fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 token tiles", p.m);
-  wgmma_kernel<T, kPerGroup, kBT><<<grid, kThreads, L::kSmemBytes, stream>>>(args);
+  wgmma_kernel<T, kPerGroup, kBT, kGroupSteps><<<grid, kThreads, L::kSmemBytes, stream>>>(args);
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }
 
 // OCTET_W8A16_WGMMA_TOKENS = 128 | 256 forces the token tile (benchmark and tests); unset,
-// 256-token tiles where their rounds of the SMs, each costing ~1.7 rounds of 128-token tiles
-// (perf notes), take less time. Read once per process.
+// 256-token tiles where their rounds of the SMs, each costing ~1.4-1.45 rounds of 128-token tiles
+// (H100, the split main loop and per channel alike; perf notes), take less time: the rule counts
+// 1.5, so that two rounds of 256 beat three of 128 ((11008, 4096) at M = 512: 102 us against
+// 109). Read once per process.
 int token_tile(const Problem& p, int device) {
   static const int forced = [] {
     const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS");
@@ -539,7 +670,7 @@ int token_tile(const Problem& p, int device) {
   const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
   const int64_t rounds128 = (n_tiles * ((p.m + 127) / 128) + sms - 1) / sms;
   const int64_t rounds256 = (n_tiles * ((p.m + 255) / 256) + sms - 1) / sms;
-  return 17 * rounds256 <= 10 * rounds128 ? 256 : 128;
+  return 3 * rounds256 <= 2 * rounds128 ? 256 : 128;
 }
 
 }  // namespace
@@ -547,7 +678,11 @@ int token_tile(const Problem& p, int device) {
 template <typename T>
 void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
   const bool wide = token_tile(p, device) == 256;
-  if (p.groups > 1)
+  if (p.groups > 1 && p.group_size == 64)
+    wide ? launch<T, true, 256, 1>(p, device, stream) : launch<T, true, 128, 1>(p, device, stream);
+  else if (p.groups > 1 && p.group_size == 128)
+    wide ? launch<T, true, 256, 2>(p, device, stream) : launch<T, true, 128, 2>(p, device, stream);
+  else if (p.groups > 1)  // other multiples of 64: a drain at every group's end
     wide ? launch<T, true, 256>(p, device, stream) : launch<T, true, 128>(p, device, stream);
   else
     wide ? launch<T, false, 256>(p, device, stream) : launch<T, false, 128>(p, device, stream);
