@@ -31,6 +31,7 @@
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
+#include <atomic>
 #include <cfloat>
 #include <cstdlib>
 #include <type_traits>
@@ -43,6 +44,7 @@ namespace octet::cuda::w8a16 {
 namespace {
 
 constexpr int kBK = 64;          // K per stage
+constexpr int kMaxSplits = 4;  // CTAs of a cluster sharing an output tile (split along K)
 constexpr int kBN = 128;         // features per CTA (two warpgroups x 64)
 constexpr int kStages = 4;       // 4, 5, 6 and 8 measured alike on the H100 (perf notes)
 constexpr int kConsumers = 256;  // two warpgroups
@@ -61,8 +63,11 @@ struct Tile {
   static constexpr int kEpiBytes = 2 * kBT * kEpiRow;  // the epilogue reuses the stages' memory
   static_assert(kStageBytes % 1024 == 0 && kStages * kStageBytes >= kEpiBytes, "stage layout");
   static_assert(kAcc * 128 == 64 * kBT && (kBT == 128 || kBT == 256), "wgmma n128 or n256");
-  // + 1024 for aligning the base, + the full and empty barriers.
-  static constexpr int kSmemBytes = 1024 + kStages * kStageBytes + 2 * kStages * 8;
+  // Split along K (launch): rank r > 0 of a cluster leaves its fp32 partial sums in its stages'
+  // memory, one word per accumulator and consumer thread.
+  static_assert(kStages * kStageBytes >= kAcc * kConsumers * 4, "partial sums");
+  // + 1024 for aligning the base, + the full and empty barriers, the split's two barriers and flag.
+  static constexpr int kSmemBytes = 1024 + kStages * kStageBytes + 2 * kStages * 8 + 24;
 };
 
 struct Args {
@@ -72,6 +77,12 @@ struct Args {
 };
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+
+// Split along K: gridDim.z CTAs, a cluster, share an output tile; rank r takes K steps (per group:
+// whole groups) [first(r), first(r + 1)) of `units` (groups, or steps per channel).
+__device__ __forceinline__ int split_first(int units, int rank, int splits) {
+  return static_cast<int>(static_cast<int64_t>(units) * rank / splits);
+}
 
 __device__ __forceinline__ uint32_t smem_u32(const void* ptr) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
@@ -106,6 +117,39 @@ __device__ __forceinline__ void mbar_arrive_if(uint64_t* bar, bool pred) {
       "@p mbarrier.arrive.shared::cta.b64 _, [%0];\n}\n" ::"r"(smem_u32(bar)),
       "r"(static_cast<int>(pred))
       : "memory");
+}
+// The split's hand-offs between the CTAs of a cluster (addresses in another CTA's shared memory
+// come from mapa).
+__device__ __forceinline__ uint32_t map_rank(uint32_t addr, int rank) {
+  uint32_t r;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(r) : "r"(addr), "r"(rank));
+  return r;
+}
+__device__ __forceinline__ void mbar_arrive_remote(uint32_t cluster_addr) {
+  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];" ::"r"(cluster_addr)
+               : "memory");
+}
+__device__ __forceinline__ void mbar_wait_cluster(uint64_t* bar, uint32_t parity) {
+  const uint32_t addr = smem_u32(bar);
+  uint32_t done = 0;
+  do {
+    asm volatile(
+        "{\n.reg .pred p;\nmbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(addr), "r"(parity)
+        : "memory");
+  } while (!done);
+}
+__device__ __forceinline__ float ld_cluster_f32(uint32_t cluster_addr) {
+  float v;
+  asm volatile("ld.shared::cluster.f32 %0, [%1];" : "=f"(v) : "r"(cluster_addr) : "memory");
+  return v;
+}
+__device__ __forceinline__ uint32_t ld_cluster_u32(uint32_t cluster_addr) {
+  uint32_t v;
+  asm volatile("ld.shared::cluster.u32 %0, [%1];" : "=r"(v) : "r"(cluster_addr) : "memory");
+  return v;
 }
 __device__ __forceinline__ void mbar_expect_tx(uint64_t* bar, uint32_t bytes) {
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_u32(bar)),
@@ -300,17 +344,31 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   unsigned char* smem = smem_raw + ((1024u - (smem_u32(smem_raw) & 1023u)) & 1023u);
   uint64_t* full = reinterpret_cast<uint64_t*>(smem + kStages * L::kStageBytes);
   uint64_t* empty = full + kStages;
+  uint64_t* ready = empty + kStages;  // split, rank 0: the other ranks' partial sums are written
+  uint64_t* release = ready + 1;      // split, rank > 0: rank 0 has read them
+  uint32_t* flag = reinterpret_cast<uint32_t*>(release + 1);  // split, rank > 0: its sums are ok
 
   // The warp's index, as a value the compiler knows to be warp-uniform.
   const int tid = threadIdx.x, warp = __shfl_sync(0xffffffffu, tid >> 5, 0), lane = tid & 31;
   const int n0 = blockIdx.x * kBN, m0 = blockIdx.y * kBT;
-  const int tiles = (p.k + kBK - 1) / kBK;
+  // This CTA's K steps [c_first, c_first + tiles) (and per group its groups [g_first, g_end)).
+  const int splits = gridDim.z, rank = blockIdx.z;  // rank in the cluster of dims (1, 1, splits)
+  const int spg = kPerGroup ? p.group_size / kBK : 1;
+  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
+  const int u_first = split_first(units, rank, splits), u_end = split_first(units, rank + 1, splits);
+  const int c_first = u_first * spg, tiles = (u_end - u_first) * spg;
 
   if (tid == 0) {
     for (int s = 0; s < kStages; ++s) mbar_init(&full[s], 1), mbar_init(&empty[s], kConsumers / 32);
+    if (splits > 1) mbar_init(ready, splits - 1), mbar_init(release, 1);
     asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   }
-  __syncthreads();
+  if (splits > 1) {  // every CTA's barriers initialized before any other arrives on them
+    asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::
+                     : "memory");
+  } else {
+    __syncthreads();
+  }
 
   if (warp >= kConsumers / 32) {  // the producer warpgroup gives its registers to the consumers
     asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
@@ -320,8 +378,8 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
         if (c >= kStages) mbar_wait(&empty[s], ((c / kStages) - 1) & 1);
         mbar_expect_tx(&full[s], L::kStageBytes);
         unsigned char* stage = smem + s * L::kStageBytes;
-        tma_load_2d(stage, &args.x_map, c * kBK, m0, &full[s]);
-        tma_load_2d(stage + L::kXBytes, &args.w_map, c * kBK, n0, &full[s]);
+        tma_load_2d(stage, &args.x_map, (c_first + c) * kBK, m0, &full[s]);
+        tma_load_2d(stage + L::kXBytes, &args.w_map, (c_first + c) * kBK, n0, &full[s]);
       }
     }
     return;
@@ -333,7 +391,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   const int r0 = wg * 64 + wq * 16 + g;  // this thread's weight rows in the tile: r0, r0 + 8
   const int f0 = n0 + r0, f1 = f0 + 8;   // ... and in W
   // Per group: K steps per group (the group size is a multiple of kBK); per channel: all of them.
-  const int steps_per_group = kPerGroup ? p.group_size / kBK : tiles;
+  const int steps_per_group = kPerGroup ? spg : tiles;
 
   // Fragment bytes in a stage's weight tile: for k16 step j, rows r0 / r0 + 8, bytes 16 j + 2 t
   // (+1) and 16 j + 2 t + 8 (+1), at their 64-byte-swizzled places (16-byte chunk j of row r
@@ -370,12 +428,15 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   // first step after its wgmma were issued, with u loaded a whole group earlier: nothing of it on
   // the path from a group's last wgmma to the next group's first.
   float s0, s1, u0 = 1.0f, u1 = 1.0f, w0 = 1.0f, w1 = 1.0f, q0 = 1.0f, q1 = 1.0f;
-  int next_group = 1;  // the next group whose scales to load (counted)
-  load_scales(0, s0, s1);
+  // (Per channel u_first = 0 and the one scale is "group" 0; per group this CTA's groups end at
+  // u_end.)
+  const int g_end = kPerGroup ? u_end : 1;
+  int next_group = u_first + 1;  // the next group whose scales to load (counted)
+  load_scales(kPerGroup ? u_first : 0, s0, s1);
   if (kPerGroup) {
     track(s0, s1);
-    if (next_group < p.groups) load_scales(next_group++, u0, u1);
-    if (next_group < p.groups) load_scales(next_group++, w0, w1);
+    if (next_group < g_end) load_scales(next_group++, u0, u1);
+    if (next_group < g_end) load_scales(next_group++, w0, w1);
     q0 = __fdiv_rn(s0, u0), q1 = __fdiv_rn(s1, u1);
   }
 
@@ -406,7 +467,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
     s0 = u0, s1 = u1, u0 = w0, u1 = w1;
     track(s0, s1);
     q0 = __fdiv_rn(s0, u0), q1 = __fdiv_rn(s1, u1);  // (unused after the last group)
-    if (next_group < p.groups) load_scales(next_group++, w0, w1);
+    if (next_group < g_end) load_scales(next_group++, w0, w1);
   };
   // A group's end: the running sums (or a half of them) into the next group's units.
   auto rescale = [&](auto& sums) {
@@ -556,23 +617,66 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   // Both warpgroups' wgmma are done with the stages (and no TMA is in flight: every loaded step
   // was consumed) before either writes its block over them. Per group the barrier also tells
   // whether every consumer's rows met the running-sum form's conditions.
+  int all_ok = 1;
   if constexpr (kPerGroup) {
     bool ok = s_ok && s_hi <= s_lo * kMaxScaleRange;
 #pragma unroll
     for (int i = 0; i < L::kAcc; ++i) ok &= fabsf(acc[i]) <= FLT_MAX;
-    int all_ok;
     asm volatile(
         "{\n.reg .pred p, q;\nsetp.ne.b32 p, %1, 0;\n"
         "bar.red.and.pred q, 1, %2, p;\nselp.b32 %0, 1, 0, q;\n}\n"
         : "=r"(all_ok)
         : "r"(static_cast<int>(ok)), "n"(kConsumers)
         : "memory");
-    if (!all_ok) {
-      exact_tile<T>(p, n0, m0, kBT, tid);
-      return;
-    }
   } else {
     asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");
+  }
+  // Split along K: ranks > 0 leave their sums, scaled (s * acc), and whether they were ok in
+  // their shared memory and tell rank 0, which adds them in rank order to its own (fma(s, acc,
+  // theirs)), then lets them exit. Any rank not ok: rank 0 redoes the whole tile exactly.
+  if (splits > 1) {
+    const uint32_t part = smem_u32(smem) + 4 * tid;  // + 4 * kConsumers per accumulator
+    if (rank > 0) {
+      if (all_ok) {
+#pragma unroll
+        for (int i = 0; i < L::kAcc; ++i)
+          asm volatile("st.shared.f32 [%0], %1;" ::"r"(part + 4 * kConsumers * i),
+                       "f"(((i & 2) ? s1 : s0) * acc[i])
+                       : "memory");
+      }
+      if (tid == 0) *flag = static_cast<uint32_t>(all_ok);
+      asm volatile("fence.acq_rel.cluster;" ::: "memory");  // (before thread 0's release)
+      asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");
+      if (tid == 0) mbar_arrive_remote(map_rank(smem_u32(ready), 0));
+      mbar_wait_cluster(release, 0);
+      return;
+    }
+    mbar_wait_cluster(ready, 0);
+    for (int r = 1; r < splits; ++r) all_ok &= ld_cluster_u32(map_rank(smem_u32(flag), r)) != 0;
+    if (all_ok) {
+#pragma unroll
+      for (int i0 = 0; i0 < L::kAcc; i0 += 16) {
+        float theirs[16];
+        for (int r = 1; r < splits; ++r) {
+          const uint32_t base = map_rank(part, r) + 4 * kConsumers * i0;
+#pragma unroll
+          for (int j = 0; j < 16; ++j) {
+            const float v = ld_cluster_f32(base + 4 * kConsumers * j);
+            theirs[j] = r == 1 ? v : theirs[j] + v;
+          }
+        }
+#pragma unroll
+        for (int j = 0; j < 16; ++j)
+          acc[i0 + j] = fmaf(((i0 + j) & 2) ? s1 : s0, acc[i0 + j], theirs[j]);
+      }
+    }
+    asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");  // every read done
+    if (tid == 0)
+      for (int r = 1; r < splits; ++r) mbar_arrive_remote(map_rank(smem_u32(release), r));
+  }
+  if (!all_ok) {
+    exact_tile<T>(p, n0, m0, kBT, tid);
+    return;
   }
   unsigned char* epi = smem + wg * kBT * kEpiRow;
   const int col0 = (wq * 16 + g) * 2;  // byte of feature r0 in a row of the warpgroup's block
@@ -580,7 +684,7 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   for (int i = 0; i < L::kAcc; ++i) {
     const int token = (i >> 2) * 8 + 2 * t + (i & 1);
     const bool hi = (i & 2) != 0;
-    const float v = fmaf(hi ? s1 : s0, acc[i], hi ? b1 : b0);
+    const float v = splits > 1 ? acc[i] + (hi ? b1 : b0) : fmaf(hi ? s1 : s0, acc[i], hi ? b1 : b0);
     *reinterpret_cast<T*>(epi + token * kEpiRow + col0 + (hi ? 16 : 0)) = to_out<T>(v);
   }
   asm volatile("bar.sync %0, 128;" ::"r"(2 + wg) : "memory");
@@ -635,6 +739,60 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
+// How many clusters of `splits` CTAs of Kernel fit on the device at once (cached per device).
+template <auto Kernel>
+int active_clusters(int device, int splits, int smem_bytes) {
+  static std::atomic<int> cache[64][kMaxSplits + 1] = {};
+  if (const int c = cache[device][splits].load(std::memory_order_acquire); c != 0) return c;
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = dim3(1, 1, static_cast<unsigned>(splits));
+  cfg.blockDim = dim3(kThreads);
+  cfg.dynamicSmemBytes = static_cast<size_t>(smem_bytes);
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = 1, attr[0].val.clusterDim.y = 1;
+  attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
+  cfg.attrs = attr, cfg.numAttrs = 1;
+  int n = 0;
+  OCT_CUDA_CHECK(cudaOccupancyMaxActiveClusters(&n, Kernel, &cfg));
+  n = n > 0 ? n : 1;
+  cache[device][splits].store(n, std::memory_order_release);
+  return n;
+}
+
+// OCTET_W8A16_SPLITK = 1..4 forces the split along K (as far as the units allow; tests and
+// benchmark). Read once per process; 0 = unset.
+int forced_split() {
+  static const int forced = [] {
+    const char* v = std::getenv("OCTET_W8A16_SPLITK");
+    const int s = v != nullptr ? std::atoi(v) : 0;
+    return s >= 1 && s <= kMaxSplits ? s : 0;
+  }();
+  return forced;
+}
+
+// The split along K (1 = none) for a grid of `ctas` output tiles of `bt` tokens whose CTAs walk
+// `steps` K steps in `units` (groups per group, steps per channel), `active(s)` clusters of s CTAs
+// fitting at once. Measured (H100, perf notes), the hand-off of the partial sums costs ~8 us with
+// 2 ranks and ~12 with 3 on the 128-token tile (4 ranks and the 256-token tile more still), and a
+// split grid that needs more than one round of clusters lost wherever measured; so: the 128-token
+// tile, 2 or 3 ranks whose clusters all fit at once, where K / s (at ~0.5 us per step) plus the
+// hand-off beats the unsplit grid's rounds.
+template <typename Active>
+int split_k(int bt, int steps, int units, int64_t ctas, int sms, Active&& active) {
+  if (const int forced = forced_split(); forced != 0) return forced < units ? forced : units;
+  if (bt != 128) return 1;
+  constexpr double kStepUs = 0.5, kHandOffUs[4] = {0.0, 0.0, 8.0, 12.0};
+  int best = 1;
+  double best_us = static_cast<double>((ctas + sms - 1) / sms) * steps * kStepUs;
+  for (int s = 2; s <= 3 && s <= units; ++s) {
+    if (ctas > active(s)) continue;
+    const double us = steps * kStepUs / s + kHandOffUs[s];
+    if (us < best_us) best = s, best_us = us;
+  }
+  return best;
+}
+
 template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
 void launch(const Problem& p, int device, cudaStream_t stream) {
   using L = Tile<kBT>;
@@ -651,7 +809,29 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                   static_cast<unsigned>((p.m + kBT - 1) / kBT));
   if (grid.y > 65535)
     fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 token tiles", p.m);
-  wgmma_kernel<T, kPerGroup, kBT, kGroupSteps><<<grid, kThreads, L::kSmemBytes, stream>>>(args);
+  auto* kernel = wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>;
+  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
+  const int splits = split_k(kBT, units * (kPerGroup ? p.group_size / kBK : 1), units,
+                             static_cast<int64_t>(grid.x) * grid.y, device_traits(device).sm_count,
+                             [&](int s) {
+                               return active_clusters<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(
+                                   device, s, L::kSmemBytes);
+                             });
+  if (splits == 1) {
+    kernel<<<grid, kThreads, L::kSmemBytes, stream>>>(args);
+  } else {
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(grid.x, grid.y, static_cast<unsigned>(splits));
+    cfg.blockDim = dim3(kThreads);
+    cfg.dynamicSmemBytes = L::kSmemBytes;
+    cfg.stream = stream;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = 1, attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
+    cfg.attrs = attr, cfg.numAttrs = 1;
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, args));
+  }
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }
 
