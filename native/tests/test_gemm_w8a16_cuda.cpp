@@ -8,7 +8,7 @@
 // 2^40 apart in a row), results bitwise reproducible run to run, and a NaN scale poisons its own
 // output column only. Skipped (77) without a GPU. ctest runs it also with OCTET_W8A16_KERNEL =
 // skinny, gemm, sm90 and wgmma, forcing each kernel wherever it applies, and with the wgmma GEMM's
-// 256-token tile forced.
+// 256-token tile forced, and its split along K forced (3 ranks; 4 on the 256-token tile).
 #include <cstring>
 
 #include "w8a16_check.hpp"

@@ -246,8 +246,9 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
  * whole dot product; per group in Hopper's tensor-core GEMM: the running sum is carried in units
  * of the current group's scale, multiplied by scale[g] / scale[g+1] at each group's end and by
  * the last scale at the end, one fp32 rounding each), and the only other roundings are the fp32
- * additions and the final one. The order of the fp32 operations differs between backends (the
- * CPU's is documented in native/src/cpu/gemm_w8a16.cpp), so results agree within fp32
+ * additions and the final one (Hopper's GEMM may split K over up to 4 CTAs, whose scaled sums
+ * are then added in a fixed order). The order of the fp32 operations differs between backends
+ * (the CPU's is documented in native/src/cpu/gemm_w8a16.cpp), so results agree within fp32
  * accumulation error plus one rounding of the output, not bit for bit; each backend is
  * deterministic run to run.
  *   x:       [M, K] fp16 or bf16

@@ -26,8 +26,10 @@
 // 8 K steps unrolled (the split main loop, at wgmma_kernel); per channel, and per group of other
 // sizes, one set, the warpgroup's wgmma drained at each group's end before the rescaling.
 // Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
-// No workspace, no split-K: deterministic; launched without PDL; graph capturable (the tensor
-// maps travel by value in the kernel parameters).
+// Where the grid of 128-token tiles fills few SMs, K is split over a cluster of 2 or 3 CTAs per
+// tile (split_k): the other ranks hand their scaled sums to rank 0 through distributed shared
+// memory, added in rank order. No workspace, no atomics: deterministic; launched without PDL;
+// graph capturable (the tensor maps travel by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
