@@ -100,18 +100,26 @@ __device__ __forceinline__ uint32_t lds_u16(uint32_t addr) {
 __device__ __forceinline__ void mbar_init(uint64_t* bar, int count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_u32(bar)), "r"(count));
 }
+// Waits until phase `parity` of the barrier has completed; kCluster: with acquire semantics at
+// cluster scope (the split's hand-offs, arrived on from other CTAs of the cluster).
+#define OCT_TRY_WAIT(SEM)                                                                    \
+  "{\n.reg .pred p;\nmbarrier.try_wait.parity" SEM ".shared::cta.b64 p, [%1], %2;\n"         \
+  "selp.u32 %0, 1, 0, p;\n}\n"
+template <bool kCluster = false>
 __device__ __forceinline__ void mbar_wait(uint64_t* bar, uint32_t parity) {
   const uint32_t addr = smem_u32(bar);
   uint32_t done = 0;
   do {
-    asm volatile(
-        "{\n.reg .pred p;\nmbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
-        "selp.u32 %0, 1, 0, p;\n}\n"
-        : "=r"(done)
-        : "r"(addr), "r"(parity)
-        : "memory");
+    if constexpr (kCluster)
+      asm volatile(OCT_TRY_WAIT(".acquire.cluster")
+                   : "=r"(done)
+                   : "r"(addr), "r"(parity)
+                   : "memory");
+    else
+      asm volatile(OCT_TRY_WAIT("") : "=r"(done) : "r"(addr), "r"(parity) : "memory");
   } while (!done);
 }
+#undef OCT_TRY_WAIT
 // Arrives when `pred` (predicated, not branched: no divergent path among the wgmma).
 __device__ __forceinline__ void mbar_arrive_if(uint64_t* bar, bool pred) {
   asm volatile(
@@ -130,18 +138,6 @@ __device__ __forceinline__ uint32_t map_rank(uint32_t addr, int rank) {
 __device__ __forceinline__ void mbar_arrive_remote(uint32_t cluster_addr) {
   asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];" ::"r"(cluster_addr)
                : "memory");
-}
-__device__ __forceinline__ void mbar_wait_cluster(uint64_t* bar, uint32_t parity) {
-  const uint32_t addr = smem_u32(bar);
-  uint32_t done = 0;
-  do {
-    asm volatile(
-        "{\n.reg .pred p;\nmbarrier.try_wait.parity.acquire.cluster.shared::cta.b64 p, [%1], %2;\n"
-        "selp.u32 %0, 1, 0, p;\n}\n"
-        : "=r"(done)
-        : "r"(addr), "r"(parity)
-        : "memory");
-  } while (!done);
 }
 __device__ __forceinline__ float ld_cluster_f32(uint32_t cluster_addr) {
   float v;
@@ -357,7 +353,8 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
   const int splits = gridDim.z, rank = blockIdx.z;  // rank in the cluster of dims (1, 1, splits)
   const int spg = kPerGroup ? p.group_size / kBK : 1;
   const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
-  const int u_first = split_first(units, rank, splits), u_end = split_first(units, rank + 1, splits);
+  const int u_first = split_first(units, rank, splits);
+  const int u_end = split_first(units, rank + 1, splits);
   const int c_first = u_first * spg, tiles = (u_end - u_first) * spg;
 
   if (tid == 0) {
@@ -650,10 +647,10 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
       asm volatile("fence.acq_rel.cluster;" ::: "memory");  // (before thread 0's release)
       asm volatile("bar.sync 1, %0;" ::"n"(kConsumers) : "memory");
       if (tid == 0) mbar_arrive_remote(map_rank(smem_u32(ready), 0));
-      mbar_wait_cluster(release, 0);
+      mbar_wait<true>(release, 0);
       return;
     }
-    mbar_wait_cluster(ready, 0);
+    mbar_wait<true>(ready, 0);
     for (int r = 1; r < splits; ++r) all_ok &= ld_cluster_u32(map_rank(smem_u32(flag), r)) != 0;
     if (all_ok) {
 #pragma unroll
