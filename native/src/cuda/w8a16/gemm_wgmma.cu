@@ -738,11 +738,13 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
-// How many clusters of `splits` CTAs of Kernel fit on the device at once (cached per device).
+// How many clusters of `splits` CTAs of Kernel fit on the device at once (cached per device, as
+// the count + 1); 0 where none does or the query fails (then no split: the query's error is
+// cleared, so that the launch check does not report it).
 template <auto Kernel>
 int active_clusters(int device, int splits, int smem_bytes) {
   static std::atomic<int> cache[64][kMaxSplits + 1] = {};
-  if (const int c = cache[device][splits].load(std::memory_order_acquire); c != 0) return c;
+  if (const int c = cache[device][splits].load(std::memory_order_acquire); c != 0) return c - 1;
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = dim3(1, 1, static_cast<unsigned>(splits));
   cfg.blockDim = dim3(kThreads);
@@ -753,9 +755,12 @@ int active_clusters(int device, int splits, int smem_bytes) {
   attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
   cfg.attrs = attr, cfg.numAttrs = 1;
   int n = 0;
-  OCT_CUDA_CHECK(cudaOccupancyMaxActiveClusters(&n, Kernel, &cfg));
-  n = n > 0 ? n : 1;
-  cache[device][splits].store(n, std::memory_order_release);
+  if (cudaOccupancyMaxActiveClusters(&n, Kernel, &cfg) != cudaSuccess) {
+    (void)cudaGetLastError();
+    n = 0;
+  }
+  n = n > 0 ? n : 0;
+  cache[device][splits].store(n + 1, std::memory_order_release);
   return n;
 }
 
