@@ -738,6 +738,24 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
+// A launch of kThreads-thread CTAs on `grid` x `splits` in clusters of (1, 1, splits).
+struct ClusterLaunch {
+  cudaLaunchConfig_t cfg = {};
+  cudaLaunchAttribute attr[1] = {};
+  ClusterLaunch(dim3 grid, int splits, int smem_bytes, cudaStream_t stream) {
+    cfg.gridDim = dim3(grid.x, grid.y, static_cast<unsigned>(splits));
+    cfg.blockDim = dim3(kThreads);
+    cfg.dynamicSmemBytes = static_cast<size_t>(smem_bytes);
+    cfg.stream = stream;
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = 1, attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
+    cfg.attrs = attr, cfg.numAttrs = 1;
+  }
+  ClusterLaunch(const ClusterLaunch&) = delete;  // cfg points into attr
+  ClusterLaunch& operator=(const ClusterLaunch&) = delete;
+};
+
 // How many clusters of `splits` CTAs of Kernel fit on the device at once (cached per device, as
 // the count + 1); 0 where none does or the query fails (then no split: the query's error is
 // cleared, so that the launch check does not report it).
@@ -745,17 +763,9 @@ template <auto Kernel>
 int active_clusters(int device, int splits, int smem_bytes) {
   static std::atomic<int> cache[64][kMaxSplits + 1] = {};
   if (const int c = cache[device][splits].load(std::memory_order_acquire); c != 0) return c - 1;
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = dim3(1, 1, static_cast<unsigned>(splits));
-  cfg.blockDim = dim3(kThreads);
-  cfg.dynamicSmemBytes = static_cast<size_t>(smem_bytes);
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeClusterDimension;
-  attr[0].val.clusterDim.x = 1, attr[0].val.clusterDim.y = 1;
-  attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
-  cfg.attrs = attr, cfg.numAttrs = 1;
+  const ClusterLaunch launch(dim3(1, 1), splits, smem_bytes, nullptr);
   int n = 0;
-  if (cudaOccupancyMaxActiveClusters(&n, Kernel, &cfg) != cudaSuccess) {
+  if (cudaOccupancyMaxActiveClusters(&n, Kernel, &launch.cfg) != cudaSuccess) {
     (void)cudaGetLastError();
     n = 0;
   }
@@ -780,18 +790,17 @@ int forced_split() {
 // fitting at once. Measured (H100, perf notes), the hand-off of the partial sums costs ~8 us with
 // 2 ranks and ~12 with 3 on the 128-token tile (4 ranks and the 256-token tile more still), and a
 // split grid that needs more than one round of clusters lost wherever measured; so: the 128-token
-// tile, 2 or 3 ranks whose clusters all fit at once, where K / s (at ~0.5 us per step) plus the
-// hand-off beats the unsplit grid's rounds.
+// tile, 2 or 3 ranks whose clusters all fit at once, where split_wgmma_us (w8a16.cuh) beats the
+// unsplit grid's rounds.
 template <typename Active>
 int split_k(int bt, int steps, int units, int64_t ctas, int sms, Active&& active) {
   if (const int forced = forced_split(); forced != 0) return forced < units ? forced : units;
   if (bt != 128) return 1;
-  constexpr double kStepUs = 0.5, kHandOffUs[4] = {0.0, 0.0, 8.0, 12.0};
   int best = 1;
-  double best_us = static_cast<double>((ctas + sms - 1) / sms) * steps * kStepUs;
+  double best_us = static_cast<double>((ctas + sms - 1) / sms) * split_wgmma_us(steps, 1);
   for (int s = 2; s <= 3 && s <= units; ++s) {
     if (ctas > active(s)) continue;
-    const double us = steps * kStepUs / s + kHandOffUs[s];
+    const double us = split_wgmma_us(steps, s);
     if (us < best_us) best = s, best_us = us;
   }
   return best;
@@ -824,17 +833,8 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
   if (splits == 1) {
     kernel<<<grid, kThreads, L::kSmemBytes, stream>>>(args);
   } else {
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = dim3(grid.x, grid.y, static_cast<unsigned>(splits));
-    cfg.blockDim = dim3(kThreads);
-    cfg.dynamicSmemBytes = L::kSmemBytes;
-    cfg.stream = stream;
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1, attr[0].val.clusterDim.y = 1;
-    attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
-    cfg.attrs = attr, cfg.numAttrs = 1;
-    OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, args));
+    const ClusterLaunch launch(grid, splits, L::kSmemBytes, stream);
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&launch.cfg, kernel, args));
   }
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }

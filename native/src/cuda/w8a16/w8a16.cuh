@@ -135,21 +135,28 @@ inline bool wgmma_gemm_applies(const Problem& p) {
   return accepts(p.x, p.q, p.k) && p.n % 8 == 0 && is_aligned(p.out, 16);
 }
 
+// The wgmma GEMM on a 128-token tile split along K over `splits` CTAs (gemm_wgmma.cu, split_k),
+// for `steps` K steps of 64: ~0.5 us a step shared by the ranks, plus the hand-off of the partial
+// sums, ~8 us with 2 ranks and ~12 with 3 (H100, perf notes). Both dispatch rules use it.
+inline double split_wgmma_us(int64_t steps, int splits) {
+  constexpr double kStepUs = 0.5, kHandOffUs[4] = {0.0, 0.0, 8.0, 12.0};
+  return static_cast<double>(steps) * kStepUs / splits + kHandOffUs[splits];
+}
+
 // Skinny kernel or our wgmma GEMM, up to kSkinnyLimitM (H100, per group 128, perf notes): the
 // skinny kernel to M = 64; past it the wgmma GEMM, whose time is set by K and its waves of
 // 128 x 128 tiles, wins once its tiles fill a third of the SMs (N >= 6144 at M <= 128: 40 us
 // against 41-47 at (6144, 4096), 42 against 71-89 at (11008, 4096)). With fewer tiles it splits
-// K over clusters of 3 CTAs where K has more than 36 steps of 64 (gemm_wgmma.cu, split_k): then
-// ~K / 384 + 12 us against the 64-token slices' ~32 us per 4096 x 4096 of weight at M = 128
-// (27.5 at M = 65), the faster wins (4096^2: 22.5 us against 30-34; (4096, 11008): 41 against
-// 72-82); with short K the slices.
+// K over clusters of 3 CTAs where K has more than 36 steps of 64 (split_wgmma_us) against the
+// 64-token slices' ~32 us per 4096 x 4096 of weight at M = 128 (27.5 at M = 65); the faster
+// wins (4096^2: 22.5 us against 30-34; (4096, 11008): 41 against 72-82); with short K the slices.
 inline bool skinny_beats_wgmma(const Problem& p, int sm_count) {
   if (p.m <= kSliceM) return true;
   const int64_t tiles = static_cast<int64_t>((p.n + 127) / 128) * ((p.m + 127) / 128);
   if (3 * tiles >= sm_count) return false;
   const int64_t steps = (p.k + 63) / 64;
   if (steps <= 36) return true;
-  const double wgmma_us = static_cast<double>(steps) * 0.5 / 3 + 12.0;
+  const double wgmma_us = split_wgmma_us(steps, 3);
   const double skinny_us = 32.0 * (0.75 + 0.25 * p.m / 128.0) * static_cast<double>(p.n) *
                            static_cast<double>(p.k) / (4096.0 * 4096.0);
   return skinny_us <= wgmma_us;
