@@ -58,24 +58,30 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
          "oct_gemm_w8a16 needs a GPU of compute capability 8.0 or newer (mma.sync with bf16); "
          "device %d has %d.%d", device, dev.sm / 10, dev.sm % 10);
   // Hopper: per channel with CUTLASS, its wgmma GEMM takes over from the skinny kernel where it
-  // is faster (skinny_beats_sm90); otherwise (per group, or no CUTLASS) our wgmma GEMM does
-  // (skinny_beats_wgmma), above kSkinnyLimitM always. Elsewhere the skinny kernel runs up to
-  // kSkinnyLimitM and the mma.sync GEMM above.
+  // is faster (skinny_beats_sm90), except where ours beats it (wgmma_beats_sm90); otherwise
+  // (per group, those, or no CUTLASS) our wgmma GEMM does (skinny_beats_wgmma), above
+  // kSkinnyLimitM always. Elsewhere the skinny kernel runs up to kSkinnyLimitM and the mma.sync
+  // GEMM above.
   const bool hopper = dev.sm == 90;
-  bool sm90 = false;
+  const bool wgmma_ok = hopper && wgmma_gemm_applies(p);
+  bool sm90_ok = false;
 #if defined(OCTET_WITH_CUTLASS)
-  sm90 = hopper && sm90_gemm_applies(p);
+  sm90_ok = hopper && sm90_gemm_applies(p);
 #endif
-  bool wgmma = hopper && !sm90 && wgmma_gemm_applies(p);
+  bool sm90 = sm90_ok && !(wgmma_ok && (bf16 ? wgmma_beats_sm90<__nv_bfloat16>(p, device)
+                                                : wgmma_beats_sm90<__half>(p, device)));
+  bool wgmma = wgmma_ok && !sm90;
   int skinny_max = kSkinnyLimitM;
   if (sm90) skinny_max = skinny_beats_sm90(p, dev.sm_count) ? p.m : 0;
   else if (wgmma) skinny_max = skinny_beats_wgmma(p, dev.sm_count) ? kSkinnyLimitM : 0;
   switch (forced_kernel()) {
     case Forced::skinny: skinny_max = kSkinnyLimitM; break;
     case Forced::gemm: skinny_max = 0, sm90 = wgmma = false; break;
-    case Forced::sm90: skinny_max = sm90 ? 0 : skinny_max; break;
+    case Forced::sm90:
+      if (sm90_ok) skinny_max = 0, sm90 = true;
+      break;
     case Forced::wgmma:
-      wgmma = hopper && wgmma_gemm_applies(p);
+      wgmma = wgmma_ok;
       if (wgmma) skinny_max = 0, sm90 = false;
       break;
     case Forced::none: case Forced::no_pdl: break;

@@ -28,14 +28,17 @@
 // Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
 // Where the grid of 128-token tiles fills few SMs, K is split over a cluster of 2 or 3 CTAs per
 // tile (split_k): the other ranks hand their scaled sums to rank 0 through distributed shared
-// memory, added in rank order. No workspace, no atomics: deterministic; launched without PDL;
-// graph capturable (the tensor maps travel by value in the kernel parameters).
+// memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
+// go in two launches (plan): the full rounds, then the rest on 128-token tiles, split so where
+// that pays. No workspace, no atomics: deterministic; launched without PDL; graph capturable
+// (the tensor maps travel by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
 #include <atomic>
 #include <cfloat>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 #include "cuda/common/check.cuh"
@@ -76,6 +79,9 @@ struct Args {
   CUtensorMap x_map;  // x [M, K]: box 64 (K) x kBT (tokens), 128-byte swizzle
   CUtensorMap w_map;  // q [N, K]: box 64 (K) x 128 (features), 64-byte swizzle
   Problem p;
+  // The launch's tiles (launch): CTA b takes tile tile0 + b / sub of the grid of kBT * sub-token
+  // tiles (feature tile fastest, n_tiles per token tile), and in it the b % sub-th kBT tokens.
+  int n_tiles, tile0, sub;
 };
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -348,7 +354,10 @@ __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constan
 
   // The warp's index, as a value the compiler knows to be warp-uniform.
   const int tid = threadIdx.x, warp = __shfl_sync(0xffffffffu, tid >> 5, 0), lane = tid & 31;
-  const int n0 = blockIdx.x * kBN, m0 = blockIdx.y * kBT;
+  const int tile = args.tile0 + static_cast<int>(blockIdx.x) / args.sub;
+  const int n0 = (tile % args.n_tiles) * kBN;
+  const int m0 = ((tile / args.n_tiles) * args.sub + static_cast<int>(blockIdx.x) % args.sub) * kBT;
+  if (m0 >= p.m) return;  // a tail's half tile past M (every rank of its cluster, before any barrier)
   // This CTA's K steps [c_first, c_first + tiles) (and per group its groups [g_first, g_end)).
   const int splits = gridDim.z, rank = blockIdx.z;  // rank in the cluster of dims (1, 1, splits)
   const int spg = kPerGroup ? p.group_size / kBK : 1;
@@ -763,6 +772,7 @@ template <auto Kernel>
 int active_clusters(int device, int splits, int smem_bytes) {
   static std::atomic<int> cache[64][kMaxSplits + 1] = {};
   if (const int c = cache[device][splits].load(std::memory_order_acquire); c != 0) return c - 1;
+  opt_in_smem<Kernel>(device, smem_bytes);  // (else the query finds no room for the CTAs)
   const ClusterLaunch launch(dim3(1, 1), splits, smem_bytes, nullptr);
   int n = 0;
   if (cudaOccupancyMaxActiveClusters(&n, Kernel, &launch.cfg) != cudaSuccess) {
@@ -806,9 +816,33 @@ int split_k(int bt, int steps, int units, int64_t ctas, int sms, Active&& active
   return best;
 }
 
-template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
-void launch(const Problem& p, int device, cudaStream_t stream) {
+// A round of 256-token tiles costs ~1.36-1.45 rounds of 128-token tiles (H100, the split main
+// loop and per channel alike; perf notes); the rules below count 1.5.
+constexpr double kWideRound = 1.5;
+// What a second launch adds (its start after the first's last CTA): an estimate, not measured
+// apart from the tail's whole gain (perf notes).
+constexpr double kLaunchUs = 2.0;
+
+// OCTET_W8A16_TAIL = 0 never splits off a tail (benchmark), = force always does (tests: the
+// second half of the tiles, on the 128-token tile, in clusters of 2 where K allows). Read once
+// per process; 0 = unset, 1 = off, 2 = force.
+int tail_mode() {
+  static const int mode = [] {
+    const char* v = std::getenv("OCTET_W8A16_TAIL");
+    if (v == nullptr) return 0;
+    return std::strcmp(v, "force") == 0 ? 2 : (std::strcmp(v, "0") == 0 ? 1 : 0);
+  }();
+  return mode;
+}
+
+// One launch of wgmma_kernel<.., kBT, ..>: `count` tiles from `tile0` of the grid of
+// kBT * sub-token tiles (sub = 1, or 2 for a tail of 256-token tiles on the 128-token kernel),
+// `splits` CTAs per kBT-token tile in clusters of (1, 1, splits).
+template <typename T, bool kPerGroup, int kBT, int kGroupSteps>
+void launch_tiles(const Problem& p, int device, int64_t tile0, int sub, int64_t count, int splits,
+                  cudaStream_t stream) {
   using L = Tile<kBT>;
+  auto* kernel = wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>;
   // (opt_in_smem: once per device)
   opt_in_smem<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(device, L::kSmemBytes);
   Args args;
@@ -818,18 +852,10 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
   args.w_map = tensor_map(CU_TENSOR_MAP_DATA_TYPE_UINT8, 1, p.q, p.n, p.k, kBK, kBN,
                           CU_TENSOR_MAP_SWIZZLE_64B);
   args.p = p;
-  const dim3 grid(static_cast<unsigned>((p.n + kBN - 1) / kBN),
-                  static_cast<unsigned>((p.m + kBT - 1) / kBT));
-  if (grid.y > 65535)
-    fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d needs more than 65535 token tiles", p.m);
-  auto* kernel = wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>;
-  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
-  const int splits = split_k(kBT, units * (kPerGroup ? p.group_size / kBK : 1), units,
-                             static_cast<int64_t>(grid.x) * grid.y, device_traits(device).sm_count,
-                             [&](int s) {
-                               return active_clusters<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(
-                                   device, s, L::kSmemBytes);
-                             });
+  args.n_tiles = (p.n + kBN - 1) / kBN;
+  args.tile0 = static_cast<int>(tile0);
+  args.sub = sub;
+  const dim3 grid(static_cast<unsigned>(count * sub));
   if (splits == 1) {
     kernel<<<grid, kThreads, L::kSmemBytes, stream>>>(args);
   } else {
@@ -839,11 +865,66 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }
 
+// The grid of kBT-token tiles, in one launch, or two: where its last round of the SMs is partly
+// filled, the tiles of the full rounds, then the rest (the tail) on the 128-token tile, split
+// along K over clusters of 2 or 3 where that fits in one round and split_wgmma_us says it pays.
+// E.g. (11008, 4096) at M = 512: 172 tiles of 256 tokens, two rounds of 132 SMs, the second 30%
+// full; as 132 + 80 tiles of 128, the second round costs a 128-token tile's time.
+// A grid's launches: tiles [0, first) on kBT-token tiles, `splits` CTAs per tile; the tail
+// [first, ctas) on 128-token tiles, tail_splits per tile (first == ctas: no tail).
+struct Plan {
+  int64_t ctas = 0, first = 0;
+  int splits = 1, tail_splits = 0;
+};
+
+template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
+Plan plan(const Problem& p, int device) {
+  Plan pl;
+  const int64_t n_tiles = (p.n + kBN - 1) / kBN, m_tiles = (p.m + kBT - 1) / kBT;
+  pl.ctas = pl.first = n_tiles * m_tiles;
+  if (pl.ctas > 0x7fffffff / 2)
+    fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d, N = %d need too many tiles", p.m, p.n);
+  if (pl.ctas == 0) return pl;
+  const int sms = device_traits(device).sm_count;
+  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
+  const int steps = units * (kPerGroup ? p.group_size / kBK : 1);
+  auto active128 = [&](int s) {
+    return active_clusters<wgmma_kernel<T, kPerGroup, 128, kGroupSteps>>(device, s,
+                                                                          Tile<128>::kSmemBytes);
+  };
+  pl.splits = split_k(kBT, steps, units, pl.ctas, sms, active128);
+  constexpr int kSub = kBT / 128;  // 128-token tiles per kBT-token tile
+  const int mode = tail_mode();
+  if (mode == 2) {
+    pl.first = pl.ctas / 2, pl.tail_splits = units >= 2 ? 2 : 1;
+  } else if (mode == 0 && pl.splits == 1 && forced_split() == 0) {
+    const int64_t rounds = (pl.ctas + sms - 1) / sms, rest = pl.ctas - (rounds - 1) * sms;
+    // the tail as it is: one more round of the grid's tiles
+    double best_us = split_wgmma_us(steps, 1) * (kBT == 256 ? kWideRound : 1.0);
+    for (int s = 1; s <= 3 && s <= units && rounds >= 2; ++s) {
+      if (rest * kSub * s > sms || (s > 1 && rest * kSub > active128(s))) continue;
+      if (s == 1 && kSub == 1) continue;  // (that is the tail as it is)
+      const double us = split_wgmma_us(steps, s) + kLaunchUs;
+      if (us < best_us) best_us = us, pl.first = pl.ctas - rest, pl.tail_splits = s;
+    }
+  }
+  return pl;
+}
+
+template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
+void launch(const Problem& p, int device, cudaStream_t stream) {
+  const Plan pl = plan<T, kPerGroup, kBT, kGroupSteps>(p, device);
+  if (pl.first > 0)
+    launch_tiles<T, kPerGroup, kBT, kGroupSteps>(p, device, 0, 1, pl.first, pl.splits, stream);
+  if (pl.first < pl.ctas)
+    launch_tiles<T, kPerGroup, 128, kGroupSteps>(p, device, pl.first, kBT / 128,
+                                                 pl.ctas - pl.first, pl.tail_splits, stream);
+}
+
 // OCTET_W8A16_WGMMA_TOKENS = 128 | 256 forces the token tile (benchmark and tests); unset,
-// 256-token tiles where their rounds of the SMs, each costing ~1.4-1.45 rounds of 128-token tiles
-// (H100, the split main loop and per channel alike; perf notes), take less time: the rule counts
-// 1.5, so that two rounds of 256 beat three of 128 ((11008, 4096) at M = 512: 102 us against
-// 109). Read once per process.
+// 256-token tiles where their rounds of the SMs, at kWideRound rounds of 128-token tiles each,
+// take less time (so that two rounds of 256 beat three of 128: (11008, 4096) at M = 512: 102 us
+// against 109). Read once per process.
 int token_tile(const Problem& p, int device) {
   static const int forced = [] {
     const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS");
@@ -854,10 +935,29 @@ int token_tile(const Problem& p, int device) {
   const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
   const int64_t rounds128 = (n_tiles * ((p.m + 127) / 128) + sms - 1) / sms;
   const int64_t rounds256 = (n_tiles * ((p.m + 255) / 256) + sms - 1) / sms;
-  return 3 * rounds256 <= 2 * rounds128 ? 256 : 128;
+  return static_cast<double>(rounds256) * kWideRound <= static_cast<double>(rounds128) ? 256 : 128;
 }
 
 }  // namespace
+
+template <typename T>
+bool wgmma_beats_sm90(const Problem& p, int device) {
+#if defined(OCTET_WITH_CUTLASS)
+  if (p.groups != 1 || p.m <= kSliceM || p.m > kWgmmaPerChannelMaxM) return false;
+  const int bt = token_tile(p, device);
+  const Plan pl = bt == 256 ? plan<T, false, 256>(p, device) : plan<T, false, 128>(p, device);
+  if (pl.splits > 1) return true;
+  const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
+  const int sm90_tokens = p.m <= kSm90MidMaxM ? 64 : 128;  // (M < kSm90HugeMinM here)
+  const int64_t sm90_rounds = (n_tiles * ((p.m + sm90_tokens - 1) / sm90_tokens) + sms - 1) / sms;
+  const int64_t rounds = (pl.ctas + sms - 1) / sms;
+  return static_cast<double>(rounds) * (bt == 256 ? kWideRound : 1.0) <
+         static_cast<double>(sm90_rounds);
+#else
+  (void)p, (void)device;
+  return false;
+#endif
+}
 
 template <typename T>
 void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
@@ -872,6 +972,8 @@ void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
     wide ? launch<T, false, 256>(p, device, stream) : launch<T, false, 128>(p, device, stream);
 }
 
+template bool wgmma_beats_sm90<__half>(const Problem&, int);
+template bool wgmma_beats_sm90<__nv_bfloat16>(const Problem&, int);
 template void launch_gemm_wgmma<__half>(const Problem&, int, cudaStream_t);
 template void launch_gemm_wgmma<__nv_bfloat16>(const Problem&, int, cudaStream_t);
 

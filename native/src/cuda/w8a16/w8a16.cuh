@@ -119,6 +119,14 @@ template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cuda
 constexpr int kSm90MidMaxM = 128;
 constexpr int kSm90HugeMinM = 1024;
 #endif
+// Per channel past kSliceM and up to this M, our wgmma GEMM rather than the sm90 one where its
+// plan splits K, or takes fewer rounds of the SMs than the sm90 GEMM's 128 x 64 / 128 x 128
+// tiles (a round of 256-token tiles counting 1.5; wgmma_beats_sm90, gemm_wgmma.cu). Measured
+// (H100, perf notes), M = 65..256: faster by 4-48% where it splits or takes fewer rounds
+// (Llama-2 and Llama-3 shapes), slower (+15-23%) with as many rounds ((6144, 4096) at M = 192,
+// 256); at M = 384 and 512 (as many rounds, counted so) slower by 1-16%.
+constexpr int kWgmmaPerChannelMaxM = 256;
+template <typename T> bool wgmma_beats_sm90(const Problem& p, int device);
 
 // Whether the sm90 GEMM can take the problem: per channel (CUTLASS's group-scale mode wants
 // scales in the activation type, which would break the fp32-scale numerics), K % 16 == 0 and
