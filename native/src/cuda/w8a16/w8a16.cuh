@@ -124,7 +124,7 @@ constexpr int kSm90HugeMinM = 1024;
 // tiles (a round of 256-token tiles counting 1.5; wgmma_beats_sm90, gemm_wgmma.cu). Measured
 // (H100, perf notes), M = 65..256: faster by 4-48% where it splits or takes fewer rounds
 // (Llama-2 and Llama-3 shapes), slower (+15-23%) with as many rounds ((6144, 4096) at M = 192,
-// 256); at M = 384 and 512 (as many rounds, counted so) slower by 1-16%.
+// 256); at M = 384 and 512 (as many rounds, counted so) slower by 10-18%.
 constexpr int kWgmmaPerChannelMaxM = 256;
 template <typename T> bool wgmma_beats_sm90(const Problem& p, int device);
 
