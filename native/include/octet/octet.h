@@ -265,7 +265,8 @@ OCT_API oct_status_t oct_quantize_activations(oct_tensor_t x, oct_act_scheme_t s
  * On CUDA (sm_80 or newer): small M runs a weight-streaming kernel that reads each weight byte
  * once (up to M = 128 in slices of 64 tokens; on Hopper only where it beats the GEMM there:
  * per channel M <= 16 always, per group M <= 64 always); larger M a tensor-core GEMM (on Hopper
- * wgmma: CUTLASS's per channel, Octet's own per group). All run on `stream`, allocate nothing
+ * wgmma: CUTLASS's per channel, except at M = 65..256 where Octet's own fills the SMs better;
+ * Octet's own per group). All run on `stream`, allocate nothing
  * and never synchronise (graph-capturable).
  */
 OCT_API oct_status_t oct_gemm_w8a16(oct_tensor_t x, oct_tensor_t q, oct_tensor_t w_scale,

@@ -1,7 +1,8 @@
 // oct_gemm_w8a16 on the GPU: picks the kernel by M (and N). For small M the problem is a weight
 // stream (memory bound) and the skinny kernel reads every weight byte once; above it a
 // tensor-core GEMM tiles M: on Hopper the CUTLASS wgmma kernel (per channel) or our own wgmma
-// kernel (per group, or without CUTLASS), else mma.sync. All are enqueued on the caller's
+// kernel (per group, per channel at M = 65..256 where it wins, or without CUTLASS), else
+// mma.sync. All are enqueued on the caller's
 // stream, allocate nothing and never synchronise, so a forward can be captured in a CUDA graph.
 #include <cstdlib>
 #include <cstring>

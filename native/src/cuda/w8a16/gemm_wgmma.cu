@@ -1,6 +1,7 @@
 // W8A16 prefill on Hopper (sm_90a) without CUTLASS: a wgmma GEMM of our own, for per-group
 // scales above all (CUTLASS's mixed-input GEMM takes scales only in the activation type, which
-// would round our fp32 scales), per channel where CUTLASS is absent, and for the comparison.
+// would round our fp32 scales), per channel at M = 65..256 where it beats CUTLASS's GEMM
+// (wgmma_beats_sm90) and wherever CUTLASS is absent, and for the comparison.
 //
 // out^T = W . x^T, as the CUTLASS kernel computes it: wgmma's M is our N (features), its N our
 // M (tokens). A = the int8 weight tile, read from shared memory into registers, converted to

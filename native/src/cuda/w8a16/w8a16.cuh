@@ -108,7 +108,8 @@ constexpr int kSliceM = 64;
 constexpr int kSkinnyLimitM = 128;
 
 // Hopper (sm_90a) wgmma GEMM of our own (gemm_wgmma.cu; no CUTLASS needed): per group with fp32
-// group scales, and per channel where CUTLASS is absent. Device of compute capability 9.0 only.
+// group scales, per channel where it beats the sm90 GEMM (wgmma_beats_sm90, below) or CUTLASS is
+// absent. Device of compute capability 9.0 only.
 template <typename T> void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream);
 
 #if defined(OCTET_WITH_CUTLASS)
