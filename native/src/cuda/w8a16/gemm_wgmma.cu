@@ -866,11 +866,6 @@ void launch_tiles(const Problem& p, int device, int64_t tile0, int sub, int64_t 
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }
 
-// The grid of kBT-token tiles, in one launch, or two: where its last round of the SMs is partly
-// filled, the tiles of the full rounds, then the rest (the tail) on the 128-token tile, split
-// along K over clusters of 2 or 3 where that fits in one round and split_wgmma_us says it pays.
-// E.g. (11008, 4096) at M = 512: 172 tiles of 256 tokens, two rounds of 132 SMs, the second 30%
-// full; as 132 + 80 tiles of 128, the second round costs a 128-token tile's time.
 // A grid's launches: tiles [0, first) on kBT-token tiles, `splits` CTAs per tile; the tail
 // [first, ctas) on 128-token tiles, tail_splits per tile (first == ctas: no tail).
 struct Plan {
@@ -878,6 +873,11 @@ struct Plan {
   int splits = 1, tail_splits = 0;
 };
 
+// The grid of kBT-token tiles, in one launch, or two: where its last round of the SMs is partly
+// filled, the tiles of the full rounds, then the rest (the tail) on the 128-token tile, split
+// along K over clusters of 2 or 3 where that fits in one round and split_wgmma_us says it pays.
+// E.g. (11008, 4096) at M = 512: 172 tiles of 256 tokens, two rounds of 132 SMs, the second 30%
+// full; as 132 + 80 tiles of 128, the second round costs a 128-token tile's time.
 template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
 Plan plan(const Problem& p, int device) {
   Plan pl;
