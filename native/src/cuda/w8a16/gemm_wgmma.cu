@@ -31,7 +31,7 @@
 // tile (split_k): the other ranks hand their scaled sums to rank 0 through distributed shared
 // memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
 // go in two launches (plan): the full rounds, then the rest on 128-token tiles, split so where
-// that pays. No workspace, no atomics: deterministic; launched without PDL; graph capturable
+// that pays. No workspace, no atomics: deterministic; launched with PDL only behind LLM.int8()'s gate; graph capturable
 // (the tensor maps travel by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
@@ -44,6 +44,7 @@
 
 #include "cuda/common/check.cuh"
 #include "cuda/common/device.hpp"
+#include "cuda/common/pdl.cuh"
 #include "cuda/w8a16/w8a16.cuh"
 
 namespace octet::cuda::w8a16 {
@@ -342,7 +343,10 @@ template <typename T, bool kPerGroup, int kBT, int kGroupSteps>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
   using L = Tile<kBT>;
   const Problem& p = args.p;
-  if (!gate_open(p)) return;  // (launched without PDL: the previous kernel has completed)
+  // Behind LLM.int8()'s gate the launch uses PDL (launch_tiles): wait for the previous kernel
+  // (the count's writer, and x's) before reading anything. Otherwise a no-op.
+  wait_for_prerequisites();
+  if (!gate_open(p)) return;
   extern __shared__ unsigned char smem_raw[];
   // Aligned to 1024 by pointer arithmetic on the shared array (so that the compiler still knows
   // the accesses through it to be shared: STS/LDS, not generic loads and stores).
@@ -748,19 +752,29 @@ CUtensorMap tensor_map(CUtensorMapDataType type, int elem, const void* base, int
   return map;
 }
 
-// A launch of kThreads-thread CTAs on `grid` x `splits` in clusters of (1, 1, splits).
+// A launch of kThreads-thread CTAs on `grid` x `splits`, in clusters of (1, 1, splits) where
+// splits > 1, with programmatic dependent launch where `pdl`.
 struct ClusterLaunch {
   cudaLaunchConfig_t cfg = {};
-  cudaLaunchAttribute attr[1] = {};
-  ClusterLaunch(dim3 grid, int splits, int smem_bytes, cudaStream_t stream) {
+  cudaLaunchAttribute attr[2] = {};
+  ClusterLaunch(dim3 grid, int splits, int smem_bytes, cudaStream_t stream, bool pdl = false) {
     cfg.gridDim = dim3(grid.x, grid.y, static_cast<unsigned>(splits));
     cfg.blockDim = dim3(kThreads);
     cfg.dynamicSmemBytes = static_cast<size_t>(smem_bytes);
     cfg.stream = stream;
-    attr[0].id = cudaLaunchAttributeClusterDimension;
-    attr[0].val.clusterDim.x = 1, attr[0].val.clusterDim.y = 1;
-    attr[0].val.clusterDim.z = static_cast<unsigned>(splits);
-    cfg.attrs = attr, cfg.numAttrs = 1;
+    unsigned n = 0;
+    if (splits > 1) {
+      attr[n].id = cudaLaunchAttributeClusterDimension;
+      attr[n].val.clusterDim.x = 1, attr[n].val.clusterDim.y = 1;
+      attr[n].val.clusterDim.z = static_cast<unsigned>(splits);
+      ++n;
+    }
+    if (pdl) {
+      attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+      attr[n].val.programmaticStreamSerializationAllowed = 1;
+      ++n;
+    }
+    cfg.attrs = attr, cfg.numAttrs = n;
   }
   ClusterLaunch(const ClusterLaunch&) = delete;  // cfg points into attr
   ClusterLaunch& operator=(const ClusterLaunch&) = delete;
@@ -857,10 +871,13 @@ void launch_tiles(const Problem& p, int device, int64_t tile0, int sub, int64_t 
   args.tile0 = static_cast<int>(tile0);
   args.sub = sub;
   const dim3 grid(static_cast<unsigned>(count * sub));
-  if (splits == 1) {
+  // Behind LLM.int8()'s gate (which mostly stays closed), programmatic dependent launch, so that
+  // a closed gate's launch overlaps the previous kernel's end (the kernel waits before reading).
+  const bool pdl = p.gate_count != nullptr;
+  if (splits == 1 && !pdl) {
     kernel<<<grid, kThreads, L::kSmemBytes, stream>>>(args);
   } else {
-    const ClusterLaunch launch(grid, splits, L::kSmemBytes, stream);
+    const ClusterLaunch launch(grid, splits, L::kSmemBytes, stream, pdl);
     OCT_CUDA_CHECK(cudaLaunchKernelEx(&launch.cfg, kernel, args));
   }
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
