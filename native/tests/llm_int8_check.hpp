@@ -59,8 +59,10 @@ inline double from_bits(uint16_t h, oct_dtype_t d) {
 // in rows 0, 3, 6, ..., the other rows +-(4.5..5.9), under the threshold but above every regular
 // value (|x| <= 4), so that those rows' absmax over |x| <= threshold lies in an outlier column;
 // kNaN, kSparse with a NaN in a regular column of row min(1, M - 1) (that column is then no
-// outlier, and that row's scale is NaN: its outputs are NaN).
-enum Pattern { kDense, kSparse, kNaN };
+// outlier, and that row's scale is NaN: its outputs are NaN); kNaNWide, kNaN plus K / 32 + 5
+// more columns holding 30 in row 0 and NaN in row min(1, M - 1): more values above the
+// threshold in row 0 than a layer keeps as outliers, in columns that are none (not promoted).
+enum Pattern { kDense, kSparse, kNaN, kNaNWide };
 
 inline Inputs make_inputs(int64_t m, int64_t n, int64_t k, int outliers, bool with_bias,
                           oct_dtype_t d, uint64_t seed, Pattern pattern = kDense) {
@@ -84,10 +86,17 @@ inline Inputs make_inputs(int64_t m, int64_t n, int64_t k, int outliers, bool wi
     }
     in.x[i] = to_bits(v, d);
   }
-  if (pattern == kNaN) {
+  const uint16_t nan = d == OCT_DTYPE_FP16 ? 0x7e00 : 0x7fc0;
+  if (pattern == kNaN || pattern == kNaNWide) {
     int64_t j = 0;
     while (j < k && is_planted[j]) ++j;
-    if (j < k) in.x[std::min<int64_t>(1, m - 1) * k + j] = d == OCT_DTYPE_FP16 ? 0x7e00 : 0x7fc0;
+    if (j < k) in.x[std::min<int64_t>(1, m - 1) * k + j] = nan;
+    for (int64_t extra = pattern == kNaNWide ? k / 32 + 5 : 0; extra > 0 && ++j < k;) {
+      if (is_planted[j]) continue;
+      in.x[j] = to_bits(30.0f, d);
+      in.x[std::min<int64_t>(1, m - 1) * k + j] = nan;
+      --extra;
+    }
   }
   in.w.resize(static_cast<size_t>(n * k));
   const float sw = 1.0f / std::sqrt(static_cast<float>(k));

@@ -22,7 +22,7 @@ int main() {
         ++cases;
       }
   // Outlier columns mostly under the threshold, and a NaN in a regular column (llm_int8_check.hpp)
-  for (llm_ref::Pattern pattern : {llm_ref::kSparse, llm_ref::kNaN})
+  for (llm_ref::Pattern pattern : {llm_ref::kSparse, llm_ref::kNaN, llm_ref::kNaNWide})
     for (int64_t m : {1, 7, 128}) {
       const oct_dtype_t d = m == 7 ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16;
       llm_ref::run_case(ctx, stream, m, 72, 1024, 24, m != 1, d, seed += 10, pattern);

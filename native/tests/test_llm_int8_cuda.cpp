@@ -3,8 +3,8 @@
 // (and decode sizes at K = 11008 and 16392), the promotion past K / 32 outlier columns (then the
 // output is oct_gemm_w8a16's bit for bit),
 // fp16/bf16, bias on/off, plus shapes that leave the tensor-core paths (K % 16 != 0, N % 8 != 0,
-// K % 8 != 0 for the scalar column pass); outlier columns mostly under the threshold and a NaN
-// in a regular column; bit-identity with W8A8 (oct_quantize_activations +
+// K % 8 != 0 for the scalar speculative pass); outlier columns mostly under the threshold and a
+// NaN in a regular column; bit-identity with W8A8 (oct_quantize_activations +
 // oct_gemm_s8 on the GPU) when no column is an outlier; the device-side outlier count; a forward
 // captured in a CUDA graph and replayed on new inputs; the SQNR gain on planted outliers; bad
 // input. Outputs, workspace and count are poisoned before each run. Skipped (77) without a GPU.
@@ -79,9 +79,11 @@ int main() {
         }
   // Outlier columns with values under the threshold in most rows (those rows' absmax over
   // |x| <= threshold lies in an outlier column, which the row's scale must leave out), and a NaN
-  // in a regular column (no outlier there; that row's outputs NaN): the decode prep, the fused
-  // or split prep (M = 128, 2048; 23-row blocks at M = 3000), bf16 and fp16.
-  for (llm_ref::Pattern pattern : {llm_ref::kSparse, llm_ref::kNaN})
+  // in a regular column (no outlier there; that row's outputs NaN), and with more values above
+  // the threshold in row 0 than a layer keeps as outliers, in NaN columns (kNaNWide: the
+  // speculative prep skips that row, then redoes every row): the decode prep, the speculative
+  // pair or the fused prep (M = 128, 2048; 23-row blocks at M = 3000), bf16 and fp16.
+  for (llm_ref::Pattern pattern : {llm_ref::kSparse, llm_ref::kNaN, llm_ref::kNaNWide})
     for (int64_t m : {7, 128, 2048, 3000})
       for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
         llm_ref::run_case(ctx, stream, m, m == 3000 ? 264 : 512, m == 3000 ? 4096 : 1024,
@@ -89,7 +91,7 @@ int main() {
         ++cases;
       }
   // Off the fast paths: N % 8 != 0 (portable int8 GEMM, odd C row stride), K % 16 != 0,
-  // K % 8 != 0 (scalar column pass and quantization), M not a multiple of the tiles.
+  // K % 8 != 0 (the scalar speculative pass), M not a multiple of the tiles.
   const int64_t odd[][4] = {{5, 37, 256, 8}, {130, 72, 40, 5}, {17, 36, 100, 50}, {3, 9, 4099, 64}, {65, 200, 1000, 500}};
   for (auto& s : odd)
     for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
@@ -100,7 +102,7 @@ int main() {
   // the decode kernel that computes the outlier part: rows of one, two (K = 4112, 6000) and four
   // (K = 16384 at M = 1) chunks of 4096 columns per block, a partial last 32-column group of c
   // (N = 77, 520), one and many 128-outlier steps, and N past what one wave of blocks covers (the
-  // blocks loop over N); 16 x 16384 goes to the fused prep with the same decode kernel.
+  // blocks loop over N); 16 x 16384 goes to the speculative pair with the same decode kernel.
   const int64_t decode[][4] = {{4, 77, 4096, 300}, {8, 520, 4096, 8}, {12, 77, 4096, 2048},
                                {16, 520, 3072, 8}, {16, 264, 3072, 1536}, {2, 12000, 2048, 200},
                                {8, 77, 6000, 40}, {16, 40, 144, 5}, {13, 72, 4112, 9},
@@ -110,9 +112,10 @@ int main() {
       llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), d == OCT_DTYPE_FP16, d, seed += 10);
       ++cases;
     }
-  // Past the fused prep's reach (rows on chip: M * K * 2 bytes over the SMs; the list as uint16,
-  // K <= 65535): the column pass and split kernels by default.
-  const int64_t big[][4] = {{4000, 64, 4096, 8}, {40, 24, 65544, 20}};
+  // Long rows (past the 16384 columns a thread block holds in registers) past the fused prep's
+  // reach (rows on chip: M * K * 2 bytes over the SMs; the list as uint16, K <= 65535): the
+  // speculative pair's loop kernel.
+  const int64_t big[][4] = {{4000, 64, 4096, 8}, {40, 24, 65544, 20}, {1200, 40, 28672, 20}};
   for (auto& s : big) {
     llm_ref::run_case(ctx, stream, s[0], s[1], s[2], int(s[3]), true, OCT_DTYPE_FP16, seed += 10);
     ++cases;

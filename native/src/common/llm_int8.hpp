@@ -54,11 +54,10 @@ struct LlmInt8Problem {
 // Byte offsets into the workspace. Every region starts at a multiple of 256 bytes from its start.
 struct LlmInt8Layout {
   int64_t k_pad = 0;         // row stride of xo and wo: K rounded up to kLlmInt8KStep
-  int64_t state = 0;         // int32 [2]: [0] the column pass's block ticket, [1] count
-  int64_t colmax = 0;        // fp32 [K] (bits: non-negative floats order like uint32)
-  int64_t zero_bytes = 0;    // bytes from `state` that are zeroed before each call
+  int64_t state = 0;         // int32 [2]: [0] the fused prep's grid barrier, [1] count
+  int64_t colmax = 0;        // fp32 [K]: the column maxima (CPU); the flag words (CUDA: outlier
+                             // candidates, then NaN, one bit per column: 2 * ceil(K / 32) words)
   int64_t idx = 0;           // int32 [K]: the outlier columns, ascending
-  int64_t mask = 0;          // uint32 [ceil(K / 32)]: bit j % 32 of word j / 32 = column j is one
   int64_t scale = 0;         // fp32 [M]: per-token scales of the regular part
   int64_t xq = 0;            // int8 [M, K]: the regular part, quantized
   int64_t xo = 0;            // x dtype [M, k_pad]: x[:, idx], zero-padded
@@ -87,10 +86,8 @@ struct LlmInt8Layout {
     l.k_pad = (k + kLlmInt8KStep - 1) / kLlmInt8KStep * kLlmInt8KStep;
     l.state = 0;
     l.colmax = 256;
-    l.zero_bytes = 256 + mul(k, 4);
     l.idx = at(l.colmax, mul(k, 4));
-    l.mask = at(l.idx, mul(k, 4));
-    l.scale = at(l.mask, mul((k + 31) / 32, 4));
+    l.scale = at(l.idx, mul(k, 4));
     l.xq = at(l.scale, mul(m, 4));
     l.xo = at(l.xq, mul(m, k));
     l.wo = at(l.xo, mul(mul(m, l.k_pad), 2));

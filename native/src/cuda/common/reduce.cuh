@@ -41,4 +41,21 @@ __device__ __forceinline__ float block_max(float m) {
   return __uint_as_float(__reduce_max_sync(0xffffffffu, lane < warps ? per_warp[lane] : 0u));
 }
 
+// block_max's max of m together with the sum of n over the block, under the same rules (one
+// barrier, at most one call per block, from every thread).
+__device__ __forceinline__ void block_max_sum(float m, unsigned n, float* max_out, unsigned* sum_out) {
+  __shared__ unsigned per_warp[2][32];
+  const unsigned lane = threadIdx.x & 31u, warps = (blockDim.x + 31u) >> 5;
+  const unsigned b = __reduce_max_sync(0xffffffffu, __float_as_uint(m));
+  const unsigned s = __reduce_add_sync(0xffffffffu, n);
+  if (warps == 1) {
+    *max_out = __uint_as_float(b), *sum_out = s;
+    return;
+  }
+  if (lane == 0) per_warp[0][threadIdx.x >> 5] = b, per_warp[1][threadIdx.x >> 5] = s;
+  __syncthreads();
+  *max_out = __uint_as_float(__reduce_max_sync(0xffffffffu, lane < warps ? per_warp[0][lane] : 0u));
+  *sum_out = __reduce_add_sync(0xffffffffu, lane < warps ? per_warp[1][lane] : 0u);
+}
+
 }  // namespace octet::cuda

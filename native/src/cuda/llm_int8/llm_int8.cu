@@ -8,21 +8,23 @@
 //        column maxima itself (no memset, no inter-block step); block m compacts the outlier
 //        columns, writes its outlier values into xo and quantizes row m over its non-outlier
 //        columns (outliers zeroed); block 0 writes idx and count
-// Otherwise, while the rows fit in shared memory (one block per SM, M * K * 2 bytes over all
-// SMs: M <= ~3500 at K = 4096 on an H100; K <= 65535, aligned x):
+// Otherwise, for rows of up to kResidentMaxCols columns (or where the fused kernel below does
+// not fit), two passes over the rows, speculatively (no pass over the columns first):
+//   0. memset: the count and two flag words per 32 columns
+//   1. spec_quant_kernel (one row per block, in registers; spec_quant_loop_kernel past
+//      kResidentMaxCols or unaligned): quantizes row m over its values with |x| <= threshold,
+//      zeroing the others (those columns are outliers unless a NaN shares the column), and ORs
+//      their columns into the flag words
+//   2. spec_fix_kernel (PDL): every block compacts the outlier columns, then a warp per row
+//      writes its outlier values into xo, zeroes them in xq, and redoes the row exactly where
+//      its speculative scale may be wrong (its maximum may lie in an outlier column; a NaN
+//      column exists); the blocks after the rows gather q[:, idx] into wo
+// Rows longer than kResidentMaxCols while they fit in shared memory (one block per SM, M * K * 2
+// bytes over all SMs; K <= 65535, aligned x):
 //   0. memset: the grid barrier's counter and two flag words per 32 columns
 //   1+2. fused_prep_kernel (cooperative): x read once into shared memory; column flags, a grid
 //        barrier, then per block the outlier list, its rows quantized, xo and its share of wo
-// Otherwise:
-//   0. memset: the column pass's ticket and the per-column maxima (256 + 4K bytes)
-//   1. column_pass_kernel: max_m |x[m,j]| per column (each block reduces 64 rows x 256 columns,
-//      all its loads in flight, then one atomicMax per column); the last block to finish (a
-//      ticket) compacts the outlier columns, colmax[j] > threshold, into idx[0..count) and a bit
-//      mask with a block prefix sum, and writes count (and the caller's outlier_count)
-//   2. split_kernel: blocks [0, M) quantize one row each over its non-outlier columns (the mask;
-//      the row held in registers up to 16K columns) and gather x[m, idx] into xo (zero-padded
-//      to the K step); the blocks after them gather q[n, idx] into wo, one warp per row of q
-// Then (the last two paths):
+// Then (past decode sizes):
 //   3. outlier_gemm_kernel: c = (xo . wo^T) * w_scale on mma.sync m16n8k16 (fp16/bf16 in, fp32
 //      accumulation; q enters as an exact fp16/bf16 integer), the K loop bound read from the
 //      device (ceil(count / 32) steps, so its cost follows the number of outliers), rounded to
@@ -61,6 +63,7 @@
 #include "cuda/common/pdl.cuh"
 #include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
+#include "cuda/common/row_shape.hpp"
 #include "cuda/w8a16/w8a16.cuh"
 #include "cuda/common/types.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
@@ -68,18 +71,10 @@
 namespace octet::cuda {
 namespace {
 
-constexpr int kColThreadsX = 32;               // column groups of 8 per block
-constexpr int kColThreadsY = 8;                // rows in flight per block
-constexpr int kColsPerBlock = kColThreadsX * 8;  // 256
-constexpr int kRowsPerBlock = 64;
 constexpr int kKStep = static_cast<int>(kLlmInt8KStep);
 
 template <oct_dtype_t D>
 using Elem = typename Element<D>::type;
-
-// |v| as ordered bits: non-negative floats order like their uint32 bits, NaN (sign cleared)
-// above +Inf, so a max over the bits propagates NaN.
-__device__ __forceinline__ uint32_t abs_bits(float v) { return __float_as_uint(fabsf(v)); }
 
 // Loads x[row, c0 .. c0+7] as floats (zero past `cols`); kVec: one 16-byte load (c0 + 8 <= cols).
 template <oct_dtype_t D, bool kVec>
@@ -98,7 +93,7 @@ __device__ __forceinline__ void load8(const Elem<D>* __restrict__ xr, int64_t c0
   for (int j = 0; j < 8; ++j) v[j] = c0 + j < cols ? Element<D>::load(xr[c0 + j]) : 0.0f;
 }
 
-// ---- 1. per-column maxima, then (last block) the compaction of the outlier columns
+// ---- the compaction of the outlier columns, shared by the preps
 
 // Exclusive prefix sum of `v` over a block of kThreads threads in the order of `tid`, the
 // thread's linear index (warp shuffles, one shared-memory step for the warp totals); *total gets
@@ -147,90 +142,7 @@ __device__ int compact_words(int64_t words, int tid, Flags flags_of, Emit emit) 
   return running;
 }
 
-template <oct_dtype_t D, bool kVec>
-__global__ void __launch_bounds__(kColThreadsX* kColThreadsY)
-column_pass_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
-                   uint32_t* __restrict__ colmax_bits, int32_t* __restrict__ state,
-                   int32_t* __restrict__ idx, uint32_t* __restrict__ mask,
-                   int32_t* __restrict__ outlier_count) {
-  __shared__ uint32_t partial[kColThreadsY][kColsPerBlock];
-  __shared__ bool last;
-  const int tx = threadIdx.x, ty = threadIdx.y;
-  const int tid = ty * kColThreadsX + tx;
-  const int64_t c0 = int64_t(blockIdx.y) * kColsPerBlock + tx * 8;
-  const int64_t r0 = int64_t(blockIdx.x) * kRowsPerBlock;
-  const int64_t r1 = min(rows, r0 + kRowsPerBlock);
-  uint32_t mx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  if (c0 < cols) {
-    // All of the thread's rows in flight at once, kept as raw 16-byte words (a loop of
-    // dependent iterations leaves one load per thread in flight: latency-bound).
-    constexpr int kIters = kRowsPerBlock / kColThreadsY;
-    if (kVec && c0 + 8 <= cols) {
-      uint4 raw[kIters];
-#pragma unroll
-      for (int it = 0; it < kIters; ++it) {
-        const int64_t r = r0 + ty + it * kColThreadsY;
-        raw[it] = r < r1 ? *reinterpret_cast<const uint4*>(x + r * cols + c0) : make_uint4(0, 0, 0, 0);
-      }
-#pragma unroll
-      for (int it = 0; it < kIters; ++it) {
-        const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&raw[it]);
-#pragma unroll
-        for (int j = 0; j < 8; ++j) mx[j] = max(mx[j], abs_bits(Element<D>::load(e[j])));
-      }
-    } else {
-      for (int64_t r = r0 + ty; r < r1; r += kColThreadsY) {
-        float v[8];
-        load8<D, kVec>(x + r * cols, c0, cols, v);
-#pragma unroll
-        for (int j = 0; j < 8; ++j) mx[j] = max(mx[j], abs_bits(v[j]));
-      }
-    }
-  }
-#pragma unroll
-  for (int j = 0; j < 8; ++j) partial[ty][tx * 8 + j] = mx[j];
-  __syncthreads();
-  {  // 256 threads, one column each: reduce the 8 rows of partial maxima, one atomic per column
-    const int64_t c = int64_t(blockIdx.y) * kColsPerBlock + tid;
-    uint32_t m = 0;
-#pragma unroll
-    for (int y = 0; y < kColThreadsY; ++y) m = max(m, partial[y][tid]);
-    if (c < cols && m != 0) atomicMax(colmax_bits + c, m);
-  }
-  // The last block to finish compacts (threadfence reduction: the barrier orders the block's
-  // atomics before thread 0's device-scope fence, which orders them before its ticket).
-  __syncthreads();
-  if (tid == 0) {
-    __threadfence();
-    const unsigned blocks = gridDim.x * gridDim.y;
-    last = atomicAdd(reinterpret_cast<unsigned*>(state), 1u) == blocks - 1;
-  }
-  __syncthreads();
-  if (!last) return;
-  __threadfence();
-  const int count = compact_words<kColThreadsX * kColThreadsY>(
-      (cols + 31) / 32, tid,
-      [&](int64_t w) {
-        // __ldcg: the maxima were written by other blocks' atomics (in L2): bypass L1.
-        uint32_t flags = 0;
-#pragma unroll
-        for (int j = 0; j < 32; ++j)
-          if (w * 32 + j < cols && __uint_as_float(__ldcg(colmax_bits + w * 32 + j)) > threshold)
-            flags |= 1u << j;
-        mask[w] = flags;
-        return flags;
-      },
-      [&](int i, int32_t col) { idx[i] = col; });
-  if (tid == 0) {
-    state[1] = count;
-    if (outlier_count) *outlier_count = count;
-  }
-}
-
-// ---- 2. regular part quantization + gathers of the outlier columns of x and of q
-
-constexpr int kSplitThreads = 256;
-
+// ---- the regular part's quantization, shared by the preps
 
 // The outlier flags of columns c0 .. c0+7 as bits 0..7 (c0 % 8 == 0: one mask word holds them;
 // 0 past the last column).
@@ -253,80 +165,236 @@ __device__ __forceinline__ void store_quantized8(int8_t* __restrict__ qr, int64_
   }
 }
 
-// kIters > 0: the row has at most kIters * 8 * kSplitThreads columns and stays in registers
-// (one read of x, every load in flight at once); 0: any length, read twice (the second from L1).
-template <oct_dtype_t D, bool kVec, int kIters>
-__global__ void __launch_bounds__(kSplitThreads)
-split_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols,
-             const uint32_t* __restrict__ mask, const int32_t* __restrict__ state,
-             const int32_t* __restrict__ idx, int8_t* __restrict__ xq, float* __restrict__ scales,
-             Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
-             int8_t* __restrict__ wo, int64_t k_pad) {
-  allow_dependent_launch();  // the outlier GEMM's launch overlaps us; it waits for our completion
-  const int count = state[1];
-  if (count > llm_int8_promote_above(cols)) return;  // promoted: the W8A16 pass reads x and q
+// ---- 1 + 2 in two row passes, speculatively (any M and K)
+//
+// spec_quant_kernel, one row per block held in registers (the per-token quantization's launch
+// shapes), quantizes row m over its values with |x| <= threshold (a larger one, NaN included,
+// marks an outlier column by definition: flagged, zeroed) and ORs the flags into two words per
+// 32 columns (outlier candidates, NaN). Its scale is the one the exact pass would give unless the
+// row's maximum over those values lies in a column that turns out to be an outlier (or a NaN
+// column exists); spec_fix_kernel, after it, finds those rows and redoes them exactly.
+constexpr int kSpecFixThreads = 256;   // spec_fix_kernel: a warp per row of x (or of q)
+constexpr int kSpecLoopThreads = 256;  // spec_quant_loop_kernel
+
+// ORs the outlier-candidate bits `big` and NaN bits `nan` of the 8 columns from c (c % 8 == 0;
+// big 0 past the end) into the flag words (flags[words + w]: NaN), from every lane of a warp whose
+// lanes hold consecutive chunks (the 4 lanes of a word combined). Rare: a warp with no candidate
+// returns at once. Reductions (no value returned): the thread does not wait for L2. (Measured
+// slower on an H100: reading the word first and skipping the atomic where the bits were set,
+// which stalled every warp with a candidate for an L2 round trip, and that read issued with the
+// row's loads instead, e.g. 4096^2 M = 2048, 8 outliers 87.8 -> 92.4 us, K / 2 115.6 -> 123.5.)
+__device__ __forceinline__ void set_flags(uint32_t* __restrict__ flags, int64_t words, int64_t c,
+                                          uint32_t big, uint32_t nan) {
+  if (!__any_sync(0xffffffffu, big != 0)) return;
+  const uint32_t shift = static_cast<uint32_t>(c & 31);
+  uint32_t b = big << shift, n = nan << shift;
+  b |= __shfl_xor_sync(0xffffffffu, b, 1), n |= __shfl_xor_sync(0xffffffffu, n, 1);
+  b |= __shfl_xor_sync(0xffffffffu, b, 2), n |= __shfl_xor_sync(0xffffffffu, n, 2);
+  if ((threadIdx.x & 3) == 0 && b != 0) {
+    const int64_t word = c >> 5;
+    atomicOr(flags + word, b);
+    if (n != 0) atomicOr(flags + words + word, n);
+  }
+}
+
+template <oct_dtype_t D, int kThreads, int kIters>
+__global__ void __launch_bounds__(kThreads, 1024 / kThreads)
+spec_quant_kernel(const Elem<D>* __restrict__ x, int64_t cols, float threshold,
+                  uint32_t* __restrict__ flags, int64_t words, int64_t promote_above,
+                  int8_t* __restrict__ xq, float* __restrict__ scales) {
+  using B = Bits16<D>;
+  allow_dependent_launch();  // spec_fix_kernel's launch overlaps us; it waits for our completion
+  constexpr int64_t kStride = int64_t(kThreads) * 8;
+  constexpr uint32_t kAbs2 = 0x7fff7fffu;
+  const int64_t c0 = int64_t(threadIdx.x) * 8, row = blockIdx.x;
+  const Elem<D>* xr = x + row * cols;
+  uint4 raw[kIters];
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const int64_t c = c0 + it * kStride;  // zero (+0.0) past the end
+    raw[it] = c < cols ? *reinterpret_cast<const uint4*>(xr + c) : make_uint4(0, 0, 0, 0);
+  }
+  const uint32_t thr = B::below(threshold), thr2 = thr | (thr << 16);
+  const uint32_t inf2 = B::kInf | (B::kInf << 16);
+  // m: per halfword the max |x| bits <= thr; big, nan: the chunks' values above it, NaN
+  uint32_t m = 0, nbig = 0, big[kIters], nan[kIters];
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const uint32_t w[4] = {raw[it].x & kAbs2, raw[it].y & kAbs2, raw[it].z & kAbs2, raw[it].w & kAbs2};
+    uint32_t any = 0, bits = 0;
+#pragma unroll
+    for (int h = 0; h < 4; ++h) {
+      const uint32_t gt = __vcmpgtu2(w[h], thr2);  // 0xffff per halfword above the threshold
+      m = __vmaxu2(m, w[h] & ~gt);
+      any |= gt;
+      bits |= ((gt & 1u) | ((gt >> 15) & 2u)) << (2 * h);
+    }
+    big[it] = any ? bits : 0u;
+    nan[it] = 0;
+    if (any) {  // NaN: above Inf's bits
+#pragma unroll
+      for (int h = 0; h < 4; ++h) {
+        const uint32_t gt = __vcmpgtu2(w[h], inf2);
+        nan[it] |= ((gt & 1u) | ((gt >> 15) & 2u)) << (2 * h);
+      }
+    }
+    nbig += __popc(big[it] & ~nan[it]);  // (a NaN column is no outlier)
+  }
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) set_flags(flags, words, c0 + it * kStride, big[it], nan[it]);
+  float row_max;  // never Inf or NaN: those are above the threshold
+  unsigned row_big;
+  block_max_sum(B::absmax(max(m & 0xffffu, m >> 16)), nbig, &row_max, &row_big);
+  // More outlier candidates in the row than a layer keeps: the layer is promoted (xq and the
+  // scales go unread), or a NaN column exists (spec_fix_kernel then redoes every row).
+  if (row_big > promote_above) return;
+  const Int8Quantizer quantize = quantizer_for(row_max, threadIdx.x == 0, scales + row);
+  int8_t* qr = xq + row * cols;
+#pragma unroll
+  for (int it = 0; it < kIters; ++it) {
+    const int64_t c = c0 + it * kStride;
+    if (c >= cols) continue;
+    const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&raw[it]);
+    float v[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[j] = Element<D>::load(e[j]);
+    *reinterpret_cast<uint2*>(qr + c) = quantize.pack8(v, big[it]);
+  }
+}
+
+// spec_quant_kernel for any row: the row read twice (the second read mostly from L1), 16-byte
+// loads where kVec (K % 8 == 0, aligned x), else one value at a time.
+template <oct_dtype_t D, bool kVec>
+__global__ void __launch_bounds__(kSpecLoopThreads)
+spec_quant_loop_kernel(const Elem<D>* __restrict__ x, int64_t cols, float threshold,
+                       uint32_t* __restrict__ flags, int64_t words, int64_t promote_above,
+                       int8_t* __restrict__ xq, float* __restrict__ scales) {
+  allow_dependent_launch();  // spec_fix_kernel's launch overlaps us; it waits for our completion
+  constexpr int64_t kStride = int64_t(kSpecLoopThreads) * 8;
+  const int64_t c0 = int64_t(threadIdx.x) * 8, row = blockIdx.x;
+  const Elem<D>* xr = x + row * cols;
+  auto above = [&](const float (&v)[8]) {  // bits of the values above the threshold (NaN too)
+    uint32_t big = 0;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) big |= uint32_t(!(fabsf(v[j]) <= threshold)) << j;
+    return big;
+  };
+  float m = 0.0f;
+  unsigned nbig = 0;
+  for (int64_t base = 0; base < cols; base += kStride) {  // warp-uniform trip count (set_flags)
+    float v[8];
+    load8<D, kVec>(xr, base + c0, cols, v);  // zeros past the end
+    const uint32_t big = above(v);
+    uint32_t nan = 0;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      nan |= uint32_t(isnan(v[j])) << j;
+      if (!((big >> j) & 1u)) m = fmaxf(m, fabsf(v[j]));
+    }
+    nbig += __popc(big & ~nan);
+    set_flags(flags, words, base + c0, big, nan);
+  }
+  float row_max;
+  unsigned row_big;
+  block_max_sum(m, nbig, &row_max, &row_big);
+  if (row_big > promote_above) return;  // as in spec_quant_kernel
+  const Int8Quantizer quantize = quantizer_for(row_max, threadIdx.x == 0, scales + row);
+  int8_t* qr = xq + row * cols;
+  for (int64_t c = c0; c < cols; c += kStride) {
+    float v[8];
+    load8<D, kVec>(xr, c, cols, v);
+    store_quantized8<kVec>(qr, c, cols, v, above(v), quantize);
+  }
+}
+
+// After spec_quant_kernel (PDL: waits for it): every block compacts the outlier columns (flagged,
+// no NaN) into shared memory (block 0 also into idx and the count); then one warp per row of x
+// writes the row's outlier values into xo (zero-padded to the K step), and either zeroes them in
+// xq or, where the speculation may be wrong, redoes the row exactly: when a NaN column exists
+// (its rows' scale is NaN), or when an outlier column holds a value <= threshold that quantized
+// to +-127 on the row's scale (the row's maximum may lie there: then the exact maximum is
+// smaller; conservative, a redo gives the same bytes where it was not needed). The blocks after
+// the rows gather q[n, idx] into wo, a warp per row of q (none where `gather_wo` is false).
+// Dynamic shared memory: the outlier mask [words] and list [promote_above(cols)], int32 each.
+template <oct_dtype_t D, bool kVec>
+__global__ void __launch_bounds__(kSpecFixThreads)
+spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float threshold,
+                const uint32_t* __restrict__ flags, int32_t* __restrict__ state,
+                int32_t* __restrict__ idx, int8_t* __restrict__ xq, float* __restrict__ scales,
+                Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
+                int8_t* __restrict__ wo, int64_t k_pad, int32_t* __restrict__ outlier_count) {
+  extern __shared__ uint32_t s_dyn[];
+  wait_for_prerequisites();  // the flags, xq and scales of spec_quant_kernel
+  allow_dependent_launch();  // the outlier GEMM (or the decode kernel) waits for our completion
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int64_t words = (cols + 31) / 32, cap = llm_int8_promote_above(cols);
+  uint32_t* s_mask = s_dyn;
+  auto* s_idx = reinterpret_cast<int32_t*>(s_dyn + words);
+  uint32_t nan_seen = 0;
+  for (int64_t w = tid; w < words; w += kSpecFixThreads) nan_seen |= __ldcg(flags + words + w);
+  const bool any_nan = __syncthreads_or(nan_seen != 0);
+  const int count = compact_words<kSpecFixThreads>(
+      words, tid,
+      [&](int64_t w) {
+        const uint32_t f = __ldcg(flags + w) & ~__ldcg(flags + words + w);
+        s_mask[w] = f;
+        return f;
+      },
+      [&](int i, int32_t col) {
+        if (i < cap) s_idx[i] = col;
+      });
+  __syncthreads();
+  if (blockIdx.x == 0) {
+    for (int i = tid; i < count && i < cap; i += kSpecFixThreads) idx[i] = s_idx[i];
+    if (tid == 0) {
+      state[1] = count;
+      if (outlier_count) *outlier_count = count;
+    }
+  }
+  if (count > cap) return;  // promoted: the W8A16 pass computes the layer from x and q
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
-  if (blockIdx.x >= rows) {  // gather q[n, idx] into wo: one warp per row of q
-    const int64_t n = (int64_t(blockIdx.x) - rows) * (kSplitThreads / 32) + (threadIdx.x >> 5);
-    if (n >= n_rows) return;
+  constexpr int kWarps = kSpecFixThreads / 32;
+  const int64_t row_blocks = (rows + kWarps - 1) / kWarps;
+  if (blockIdx.x >= row_blocks) {  // q[n, idx] into wo: a warp per row of q
+    const int64_t n = (int64_t(blockIdx.x) - row_blocks) * kWarps + warp;
+    if (n >= n_rows || padded == 0) return;
     const int8_t* qr = q + n * cols;
     int8_t* wr = wo + n * k_pad;
 #pragma unroll 4
-    for (int i = threadIdx.x & 31; i < padded; i += 32) wr[i] = i < count ? qr[idx[i]] : int8_t(0);
+    for (int i = lane; i < padded; i += 32) wr[i] = i < count ? qr[s_idx[i]] : int8_t(0);
     return;
   }
-  const int64_t row = blockIdx.x;
+  const int64_t row = int64_t(blockIdx.x) * kWarps + warp;
+  if (row >= rows) return;
   const Elem<D>* xr = x + row * cols;
   int8_t* qr = xq + row * cols;
-  constexpr int64_t kStride = int64_t(kSplitThreads) * 8;
-  const int64_t c0 = int64_t(threadIdx.x) * 8;
-  // absmax over the non-outlier columns (a non-finite value: +Inf, hence scale NaN and xq = 0)
-  AbsMax acc;
-  if constexpr (kIters > 0) {
-    float v[kIters][8];
-    uint32_t f[kIters];
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      const int64_t c = c0 + it * kStride;
-      if (c < cols) {
-        load8<D, kVec>(xr, c, cols, v[it]);
-        f[it] = flags8(mask, c);
-      } else {
-#pragma unroll
-        for (int j = 0; j < 8; ++j) v[it][j] = 0.0f;
-        f[it] = 0xffu;
-      }
-    }
-#pragma unroll
-    for (int it = 0; it < kIters; ++it)
-#pragma unroll
-      for (int j = 0; j < 8; ++j)
-        if (!((f[it] >> j) & 1u)) acc.add(v[it][j]);
-    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      const int64_t c = c0 + it * kStride;
-      if (c < cols) store_quantized8<kVec>(qr, c, cols, v[it], f[it], quantize);
-    }
-  } else {
-    for (int64_t c = c0; c < cols; c += kStride) {
-      float v[8];
-      load8<D, kVec>(xr, c, cols, v);
-      const uint32_t f = flags8(mask, c);
-#pragma unroll
-      for (int j = 0; j < 8; ++j)
-        if (!((f >> j) & 1u)) acc.add(v[j]);
-    }
-    const Int8Quantizer quantize = row_quantizer(acc, scales + row);
-    for (int64_t c = c0; c < cols; c += kStride) {
-      float v[8];
-      load8<D, kVec>(xr, c, cols, v);
-      store_quantized8<kVec>(qr, c, cols, v, flags8(mask, c), quantize);
-    }
+  const float scale = scales[row];
+  bool redo = any_nan;
+  for (int i = lane; i < padded; i += 32) {
+    const Elem<D> v = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
+    xo[row * k_pad + i] = v;
+    const float a = fabsf(Element<D>::load(v));
+    // xq is 0 already where |x| > threshold (and where x is 0); a redo writes these zeros too
+    if (a <= threshold && a != 0.0f) qr[s_idx[i]] = 0;
+    redo |= a <= threshold && a >= 126.5f * scale;
   }
-  Elem<D>* xo_row = xo + row * k_pad;
-  for (int i = threadIdx.x; i < padded; i += blockDim.x)
-    xo_row[i] = i < count ? xr[idx[i]] : Element<D>::store(0.0f);
+  if (!__any_sync(0xffffffffu, redo)) return;
+  // The row exactly, over its non-outlier columns (a NaN or Inf there: scale NaN, xq = 0).
+  AbsMax acc;
+  for (int64_t c = int64_t(lane) * 8; c < cols; c += 256) {
+    float v[8];
+    load8<D, kVec>(xr, c, cols, v);
+    const uint32_t f = flags8(s_mask, c);
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      if (!((f >> j) & 1u)) acc.add(v[j]);
+  }
+  const Int8Quantizer quantize = quantizer_for(warp_max(acc.result()), lane == 0, scales + row);
+  for (int64_t c = int64_t(lane) * 8; c < cols; c += 256) {
+    float v[8];
+    load8<D, kVec>(xr, c, cols, v);
+    store_quantized8<kVec>(qr, c, cols, v, flags8(s_mask, c), quantize);
+  }
 }
 
 // ---- 1 + 2 at decode sizes (M <= kSmallMaxRows, the int8 GEMM being the decode kernel that
@@ -831,14 +899,15 @@ void launch_spread(const oct_context& context, const DeviceTraits& dev, dim3 gri
   OCT_CUDA_CHECK(cudaLaunchKernelEx(&launch.cfg, Kernel, args...));
 }
 
-// OCTET_LLM_INT8_PREP = split | fused forces steps 1 + 2 through the column pass and split
-// kernels, or the fused kernel wherever it can run (tests and benchmarks); unset: by size.
-enum class Prep { kAuto, kSplit, kFused };
+// OCTET_LLM_INT8_PREP = fused | spec forces steps 1 + 2 through the fused kernel or the
+// speculative pair wherever they can run, decode sizes included (tests and benchmarks); unset:
+// by size.
+enum class Prep { kAuto, kFused, kSpec };
 Prep prep_override() {
   static const Prep v = [] {
     const char* e = std::getenv("OCTET_LLM_INT8_PREP");
-    if (e != nullptr && std::strcmp(e, "split") == 0) return Prep::kSplit;
     if (e != nullptr && std::strncmp(e, "fused", 5) == 0) return Prep::kFused;
+    if (e != nullptr && std::strcmp(e, "spec") == 0) return Prep::kSpec;
     return Prep::kAuto;
   }();
   return v;
@@ -850,9 +919,8 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   using T = Elem<D>;
   uint8_t* ws = p.workspace;
   auto* state = reinterpret_cast<int32_t*>(ws + l.state);
-  auto* colmax = reinterpret_cast<uint32_t*>(ws + l.colmax);
+  auto* flags = reinterpret_cast<uint32_t*>(ws + l.colmax);  // two words per 32 columns
   auto* idx = reinterpret_cast<int32_t*>(ws + l.idx);
-  auto* mask = reinterpret_cast<uint32_t*>(ws + l.mask);
   auto* scales = reinterpret_cast<float*>(ws + l.scale);
   auto* xq = reinterpret_cast<int8_t*>(ws + l.xq);
   auto* xo = reinterpret_cast<T*>(ws + l.xo);
@@ -926,8 +994,14 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
            fused_prep_smem(rows_per_block, p.k) <=
                opt_in_all_smem<fused_prep_kernel<D>>(context.device, dev.smem_optin);
   };
-  if (forced == Prep::kAuto ? !small_first && fused_fits()
-                            : forced == Prep::kFused && fused_fits()) {
+  // Long rows (past kResidentMaxCols) while they fit on chip: the fused kernel (faster there at
+  // small M: H100, (8192, 28672) M = 32 105.7 against 117.6 us). Decode sizes: the small prep.
+  // Otherwise the speculative pair.
+  const bool use_fused = forced == Prep::kFused ? fused_fits()
+                                                : forced == Prep::kAuto && !small_first && vec &&
+                                                      p.k > kResidentMaxCols && fused_fits();
+  const bool use_small = !use_fused && small_first && forced != Prep::kSpec;
+  if (use_fused) {
     // 1 + 2 in one cooperative kernel, one block per SM: zero the barrier and the flag words
     OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(256 + (p.k + 31) / 32 * 8), s));
     cudaLaunchConfig_t cfg = {};
@@ -941,11 +1015,11 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     cfg.attrs = attr;
     cfg.numAttrs = 1;
     OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, fused_prep_kernel<D>, x, p.m, p.k,
-                                      static_cast<int>(rows_per_block), p.threshold, state, colmax,
+                                      static_cast<int>(rows_per_block), p.threshold, state, flags,
                                       idx, xq, scales, xo, p.q, p.n, wo, l.k_pad, !computed,
                                       p.outlier_count));
     OCT_CUDA_CHECK_LAUNCH("fused_prep_kernel");
-  } else if (small_first && forced != Prep::kSplit) {
+  } else if (use_small) {
     // 1 + 2 in one kernel of M blocks (no memset)
     with_small_prep([&](auto i) {
       small_prep_kernel<D, decltype(i)::value><<<static_cast<unsigned>(p.m), kSmallThreads,
@@ -956,38 +1030,37 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     gemm_s8(context, g, s);  // the decode kernel computes the outlier part
     return promoted_pass();
   } else {
-    // 0 + 1: column maxima, the outlier list and mask
-    OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(l.zero_bytes), s));
-    const int64_t col_blocks_y = (p.k + kColsPerBlock - 1) / kColsPerBlock;  // <= 512 (K <= 131071)
-    const int64_t col_blocks_x = (p.m + kRowsPerBlock - 1) / kRowsPerBlock;  // <= 2^25
-    const dim3 col_grid(static_cast<unsigned>(col_blocks_x), static_cast<unsigned>(col_blocks_y));
-    const dim3 col_block(kColThreadsX, kColThreadsY);
-    if (vec)
-      column_pass_kernel<D, true><<<col_grid, col_block, 0, s>>>(x, p.m, p.k, p.threshold, colmax, state, idx, mask, p.outlier_count);
-    else
-      column_pass_kernel<D, false><<<col_grid, col_block, 0, s>>>(x, p.m, p.k, p.threshold, colmax, state, idx, mask, p.outlier_count);
-    OCT_CUDA_CHECK_LAUNCH("column_pass_kernel");
-
-    // 2: quantize the regular part, gather the outlier columns of x and q
-    const int64_t gather_blocks =
-        computed ? 0 : (p.n + kSplitThreads / 32 - 1) / (kSplitThreads / 32);
-    const unsigned split_grid = static_cast<unsigned>(p.m + gather_blocks);  // < 2^32
-    const int64_t row_chunks = (p.k + kSplitThreads * 8 - 1) / (kSplitThreads * 8);
-    auto split = [&](auto kernel) {
-      kernel<<<split_grid, kSplitThreads, 0, s>>>(x, p.m, p.k, mask, state, idx, xq, scales, xo,
-                                                  p.q, p.n, wo, l.k_pad);
-    };
-    if (!vec)
-      split(split_kernel<D, false, 0>);
-    else if (row_chunks <= 2)
-      split(split_kernel<D, true, 2>);
-    else if (row_chunks <= 4)
-      split(split_kernel<D, true, 4>);
-    else if (row_chunks <= 8)
-      split(split_kernel<D, true, 8>);
-    else
-      split(split_kernel<D, true, 0>);
-    OCT_CUDA_CHECK_LAUNCH("split_kernel");
+    if (p.m > 0x7fffffff)
+      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: x has %lld rows; at most 2^31-1", (long long)p.m);
+    // 1 + 2 speculatively in two row passes: zero the count and the flag words
+    const int64_t words = (p.k + 31) / 32;
+    OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(256 + words * 8), s));
+    const auto rows = static_cast<unsigned>(p.m);
+    if (vec && p.k <= kResidentMaxCols) {
+      with_resident_row_shape<true>(p.m, p.k, dev.sm_count, [&](auto threads, auto iters) {  // (256 x 8 spills)
+        constexpr int kT = decltype(threads)::value, kI = decltype(iters)::value;
+        spec_quant_kernel<D, kT, kI><<<rows, kT, 0, s>>>(x, p.k, p.threshold, flags, words,
+                                                         promote_above, xq, scales);
+      });
+    } else if (vec) {
+      spec_quant_loop_kernel<D, true><<<rows, kSpecLoopThreads, 0, s>>>(
+          x, p.k, p.threshold, flags, words, promote_above, xq, scales);
+    } else {
+      spec_quant_loop_kernel<D, false><<<rows, kSpecLoopThreads, 0, s>>>(
+          x, p.k, p.threshold, flags, words, promote_above, xq, scales);
+    }
+    OCT_CUDA_CHECK_LAUNCH("spec_quant_kernel");
+    constexpr int64_t kWarps = kSpecFixThreads / 32;
+    const int64_t blocks = (p.m + kWarps - 1) / kWarps + (computed ? 0 : (p.n + kWarps - 1) / kWarps);
+    if (blocks > 0x7fffffff)
+      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M + N = %lld is too large", (long long)(p.m + p.n));
+    PdlLaunch fix(dim3(static_cast<unsigned>(blocks)), dim3(kSpecFixThreads), s, dev.sm >= 90);
+    fix.cfg.dynamicSmemBytes = static_cast<size_t>((words + promote_above) * 4);  // <= 32 KB (K <= 131071)
+    OCT_CUDA_CHECK(cudaLaunchKernelEx(&fix.cfg, vec ? spec_fix_kernel<D, true> : spec_fix_kernel<D, false>,
+                                      x, p.m, p.k, p.threshold, static_cast<const uint32_t*>(flags),
+                                      state, idx, xq, scales, xo, p.q, p.n, wo, l.k_pad,
+                                      p.outlier_count));
+    OCT_CUDA_CHECK_LAUNCH("spec_fix_kernel");
   }
 
   // 3: the outlier part into c (BM 16 for decode-sized M, else 64); with no outlier column it

@@ -16,6 +16,7 @@
 #include "cuda/common/pdl.cuh"
 #include "cuda/common/quantize.cuh"
 #include "cuda/common/reduce.cuh"
+#include "cuda/common/row_shape.hpp"
 #include "cuda/common/types.cuh"
 
 namespace octet::cuda {
@@ -23,9 +24,6 @@ namespace {
 
 constexpr int kRowThreads = 256;
 constexpr int kVec = 8;  // 8 x 16-bit = 16 bytes
-constexpr int64_t kResidentMaxCols = 16384;  // rows held in registers (512 x 4 or 256 x 8 chunks)
-template <int V>
-using C = std::integral_constant<int, V>;
 
 template <oct_dtype_t D>
 struct Vec8 {
@@ -207,39 +205,14 @@ void quantize_activations(const oct_tensor& x, oct_act_scheme_t scheme, const fl
           const int threads = static_cast<int>(std::min<int64_t>(kRowThreads, std::max<int64_t>(32, (cols + 31) / 32 * 32)));
           per_token_kernel<D, false><<<grid, threads, 0, s>>>(xp, smooth, q, sc, cols);
         } else if (cols <= kResidentMaxCols) {
-          // One row per block in registers, launch shapes measured on an H100 (docs/perf-notes.md,
-          // tenth session). Up to 1024 columns 64 threads x 2 chunks of 8. Few rows (one wave of
-          // 512-thread blocks): 512 threads per row. Else up to 4096 columns 2 chunks per thread
-          // while the rows' threads fit on the GPU at once, 4 past that (fewer threads per row,
-          // more values each: less per-row work per value); longer rows 4 or 8 chunks. Against
-          // the one shape per length range before (256 x 2 chunks to 4096 columns, then a
-          // persistent grid loading its next row): K = 4096 M = 4096 22.4 -> 20.5 us, K = 11008
-          // M = 2048 37.0 -> 28.5, K = 14336 M = 4096 79.1 -> 64.3, bit for bit the same output.
-          auto resident = [&](auto threads, auto iters, auto smoothed) {
-            constexpr int kT = decltype(threads)::value, kI = decltype(iters)::value;
-            per_token_resident_kernel<D, kT, kI, decltype(smoothed)::value><<<grid, kT, 0, s>>>(xp, smooth, q, sc, cols);
-          };
-          const int64_t sm_count = device_traits(x.context->device).sm_count;
-          const int64_t gpu_threads = sm_count * 2048;  // resident threads on sm_80/90
+          // One row per block in registers (launch shapes: row_shape.hpp).
           auto shaped = [&](auto smoothed) {
-            if (cols <= 1024)
-              resident(C<64>{}, C<2>{}, smoothed);
-            else if (rows <= 2 * sm_count)
-              resident(C<512>{}, C<4>{}, smoothed);
-            else if (cols <= 2048 && rows * 128 <= gpu_threads)
-              resident(C<128>{}, C<2>{}, smoothed);
-            else if (cols <= 2048)
-              resident(C<64>{}, C<4>{}, smoothed);
-            else if (cols <= 4096 && rows * 256 <= gpu_threads)
-              resident(C<256>{}, C<2>{}, smoothed);
-            else if (cols <= 4096)
-              resident(C<128>{}, C<4>{}, smoothed);
-            else if (cols <= 8192)
-              resident(C<256>{}, C<4>{}, smoothed);
-            else if constexpr (decltype(smoothed)::value)
-              resident(C<512>{}, C<4>{}, smoothed);  // 256 x 8 spills with the multiplier
-            else
-              resident(C<256>{}, C<8>{}, smoothed);
+            // (256 x 8 spills with the multiplier)
+            with_resident_row_shape<decltype(smoothed)::value>(
+                rows, cols, device_traits(x.context->device).sm_count, [&](auto threads, auto iters) {
+              constexpr int kT = decltype(threads)::value, kI = decltype(iters)::value;
+              per_token_resident_kernel<D, kT, kI, decltype(smoothed)::value><<<grid, kT, 0, s>>>(xp, smooth, q, sc, cols);
+            });
           };
           if (smooth)
             shaped(std::true_type{});
