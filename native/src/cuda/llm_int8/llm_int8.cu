@@ -242,7 +242,7 @@ spec_quant_kernel(const Elem<D>* __restrict__ x, int64_t cols, float threshold,
   }
 #pragma unroll
   for (int it = 0; it < kIters; ++it) set_flags(flags, words, c0 + it * kStride, big[it], nan[it]);
-  float row_max;  // never Inf or NaN: those are above the threshold
+  float row_max;  // never Inf or NaN: those are above the (finite) threshold
   unsigned row_big;
   block_max_sum(B::absmax(max(m & 0xffffu, m >> 16)), nbig, &row_max, &row_big);
   // More outlier candidates in the row than a layer keeps: the layer is promoted (xq and the
