@@ -11,6 +11,7 @@ import sys
 from collections import defaultdict
 
 LLAMA2 = [(4096, 4096), (11008, 4096), (4096, 11008)]
+LLAMA3 = [(6144, 4096), (28672, 4096), (4096, 14336)]  # (4096, 4096) is in LLAMA2
 
 
 # Each row's own cuBLAS fp16 time (measured in the same process), where it names that baseline.
@@ -82,14 +83,15 @@ def main(path):
         if us == us:
             x = over_fp16("octet_w8a16", "per_channel", 16, n, k)
             print(f"| W8A16 M=16 ({n},{k}) >= 1.8x fp16 | {x:.2f}x | {'yes' if x >= 1.8 else 'no'} |")
-    v = [over_fp16("octet_w8a16", "per_channel", m, n, k) for (n, k) in LLAMA2 for m in ms if m >= 512]
-    v = [x for x in v if x == x]
-    if v:
-        print(f"| W8A16 M>=512 within 5% of fp16 | min {min(v):.2f}x | {'yes' if min(v) >= 0.95 else 'no'} |")
-    v = [over_fp16("octet_w8a16", "group128", m, n, k) for (n, k) in LLAMA2 for m in ms if m >= 512]
-    v = [x for x in v if x == x]
-    if v:
-        print(f"| W8A16 per group 128, M>=512 within 5% of fp16 | min {min(v):.2f}x, geomean {geomean(v):.2f}x | {'yes' if min(v) >= 0.95 else 'no'} |")
+    for shapes, label in ((LLAMA2, ""), (LLAMA3, " (Llama-3-8B's other shapes)")):
+        v = [over_fp16("octet_w8a16", "per_channel", m, n, k) for (n, k) in shapes for m in ms if m >= 512]
+        v = [x for x in v if x == x]
+        if v:
+            print(f"| W8A16 M>=512 within 5% of fp16{label} | min {min(v):.2f}x | {'yes' if min(v) >= 0.95 else 'no'} |")
+        v = [over_fp16("octet_w8a16", "group128", m, n, k) for (n, k) in shapes for m in ms if m >= 512]
+        v = [x for x in v if x == x]
+        if v:
+            print(f"| W8A16 per group 128, M>=512 within 5% of fp16{label} | min {min(v):.2f}x, geomean {geomean(v):.2f}x | {'yes' if min(v) >= 0.95 else 'no'} |")
     for var in sorted({k[1] for k in rows if k[0] == "octet_llm_int8"}):
         for m in (1, 16, 2048):
             us = t(rows, "octet_llm_int8", var, m, 4096, 4096)
