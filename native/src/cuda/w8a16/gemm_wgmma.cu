@@ -31,8 +31,8 @@
 // tile (split_k): the other ranks hand their scaled sums to rank 0 through distributed shared
 // memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
 // go in two launches (plan): the full rounds, then the rest on 128-token tiles, split so where
-// that pays. No workspace, no atomics: deterministic; launched with PDL only behind LLM.int8()'s gate; graph capturable
-// (the tensor maps travel by value in the kernel parameters).
+// that pays. No workspace, no atomics: deterministic; launched with PDL only behind LLM.int8()'s
+// gate; graph capturable (the tensor maps travel by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
