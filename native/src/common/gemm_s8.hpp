@@ -27,21 +27,22 @@ struct GemmS8Problem {
   // epilogue beside the bias (LLM.int8()'s outlier part). Needs the scaled mode.
   const void* c = nullptr;
   oct_dtype_t out_dtype = OCT_DTYPE_INT32;  // INT32 (raw), FP16 or BF16
-  // Internal, with c: when set, kernels that can (int8_gemm::source_route == kReadIfCount) read
-  // c only if *c_count > 0 (device memory: LLM.int8()'s outlier count), so that c need not be
-  // written when it would be all zeros.
+  // Internal, with c: LLM.int8()'s outlier count (device memory).
   const int32_t* c_count = nullptr;
   // Internal, with c and c_count: LLM.int8()'s gathered outlier columns. A kernel that can
-  // (int8_gemm::source_route == kComputed: the decode kernel) computes the outlier part itself,
-  // c[m,n] = round(b_scale[n] * sum_{i < *c_count} outlier_x[m, i] * b[n, outlier_idx[i]]), in
-  // fp32 rounded to out_dtype as common/llm_int8.hpp defines it, and never reads c.
+  // computes the outlier part itself and never reads c: the decode kernel
+  // (int8_gemm::source_route == kComputed), c[m,n] = round(b_scale[n] * sum_{i < *c_count}
+  // outlier_x[m, i] * b[n, outlier_idx[i]]) in fp32 rounded to out_dtype as common/llm_int8.hpp
+  // defines it; the sm90 kernels (kMainloop), from outlier_x and outlier_w in their main loop
+  // (common/llm_int8.hpp gives that arithmetic).
   const void* outlier_x = nullptr;        // [m, outlier_ld] of out_dtype
   const int32_t* outlier_idx = nullptr;   // [*c_count]
-  int64_t outlier_ld = 0;
+  const void* outlier_w = nullptr;        // [n, outlier_ld] of out_dtype: b[:, outlier_idx] (kMainloop)
+  int64_t outlier_ld = 0;                 // zero-filled past *c_count to a multiple of 128
   // Internal, with c_count: LLM.int8()'s promotion (common/llm_int8.hpp). When promote_x is set
   // and *c_count > promote_above, the layer is the W8A16 product of promote_x ([m, k] of
   // out_dtype) and b with the per-channel b_scale (and bias), which LLM.int8() enqueues after this
-  // GEMM: the sm90 kernels with c then do nothing, and the decode kernel computes that product
+  // GEMM: the sm90 outlier kernels then do nothing, and the decode kernel computes that product
   // itself (its W8A16 branch) instead of the decomposition. Other kernels compute the regular
   // part as usual (overwritten).
   const void* promote_x = nullptr;

@@ -16,6 +16,11 @@
 //              backend's); c[m,n] = o rounded to out's dtype (the int8 GEMM's source term)
 //   out[m,n]   = round(fmaf(scale[m], (float)acc * w_scale[n], bias[n] + c[m,n]))
 //              (common/gemm_s8.hpp: gemm_s8_epilogue_src)
+// except on sm_90 past decode sizes, where the int8 GEMM's main loop adds the outlier part to the
+// dequantized accumulator itself (no c; cuda/int8_gemm/outlier_sm90.cuh):
+//   F[m,n]     = (float)acc * scale[m] + sum_i x[m,idx[i]] * q[n,idx[i]]   (fp32, the tensor
+//              cores' order and rounding)
+//   out[m,n]   = round(fmaf(1, w_scale[n] * F[m,n], bias[n]))
 //
 // With no outlier, c = +0 and xq/scale are oct_quantize_activations' per-token results, so out
 // equals the W8A8 path (quantize per token, oct_gemm_s8) bit for bit.
@@ -35,8 +40,14 @@ namespace octet {
 constexpr int64_t kLlmInt8PromoteDivisor = 32;
 OCT_HD int64_t llm_int8_promote_above(int64_t k) { return k / kLlmInt8PromoteDivisor; }
 
-// The outlier part's K step: xo and wo hold the gathered columns zero-padded to a multiple of it.
+// The outlier part's K step (the decode kernel's and the portable outlier GEMM's).
 constexpr int64_t kLlmInt8KStep = 32;
+// xo and wo hold the gathered columns zero-filled up to a multiple of kLlmInt8PadCols (the sm90
+// int8 GEMM reads them in blocks of up to 128 columns: cuda/int8_gemm/outlier_sm90.cuh).
+constexpr int64_t kLlmInt8PadCols = 128;
+OCT_HD int64_t llm_int8_padded(int64_t count) {
+  return (count + kLlmInt8PadCols - 1) / kLlmInt8PadCols * kLlmInt8PadCols;
+}
 
 struct LlmInt8Problem {
   int64_t m = 0, n = 0, k = 0;
@@ -53,7 +64,7 @@ struct LlmInt8Problem {
 
 // Byte offsets into the workspace. Every region starts at a multiple of 256 bytes from its start.
 struct LlmInt8Layout {
-  int64_t k_pad = 0;         // row stride of xo and wo: K rounded up to kLlmInt8KStep
+  int64_t k_pad = 0;         // row stride of xo and wo: K rounded up to kLlmInt8PadCols
   int64_t state = 0;         // int32 [2]: [0] the fused prep's grid barrier, [1] count
   int64_t colmax = 0;        // fp32 [K]: the column maxima (CPU); the flag words (CUDA: outlier
                              // candidates, then NaN, one bit per column: 2 * ceil(K / 32) words)
@@ -61,7 +72,8 @@ struct LlmInt8Layout {
   int64_t scale = 0;         // fp32 [M]: per-token scales of the regular part
   int64_t xq = 0;            // int8 [M, K]: the regular part, quantized
   int64_t xo = 0;            // x dtype [M, k_pad]: x[:, idx], zero-padded
-  int64_t wo = 0;            // int8 [N, k_pad]: q[:, idx], zero-padded
+  int64_t wo = 0;            // [N, k_pad]: q[:, idx], zero-padded; int8, or x dtype (exact
+                             // integers) where the sm90 int8 GEMM reads it (2 bytes reserved)
   int64_t c = 0;             // x dtype [M, N]: the outlier part, the int8 GEMM's source term
   int64_t bytes = 0;         // total
 
@@ -83,7 +95,7 @@ struct LlmInt8Layout {
       return align(r);
     };
     LlmInt8Layout l;
-    l.k_pad = (k + kLlmInt8KStep - 1) / kLlmInt8KStep * kLlmInt8KStep;
+    l.k_pad = llm_int8_padded(k);
     l.state = 0;
     l.colmax = 256;
     l.idx = at(l.colmax, mul(k, 4));
@@ -91,7 +103,7 @@ struct LlmInt8Layout {
     l.xq = at(l.scale, mul(m, 4));
     l.xo = at(l.xq, mul(m, k));
     l.wo = at(l.xo, mul(mul(m, l.k_pad), 2));
-    l.c = at(l.wo, mul(n, l.k_pad));
+    l.c = at(l.wo, mul(mul(n, l.k_pad), 2));
     l.bytes = at(l.c, mul(mul(m, n), 2));
     return l;
   }

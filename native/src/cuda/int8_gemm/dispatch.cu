@@ -42,7 +42,7 @@ bool tensor_core_aligned(const GemmS8Problem& p) {
 
 namespace {
 
-enum class Path { kSkinny, kSm90, kSm90Src, kSm80, kSm80Src, kFallback };
+enum class Path { kSkinny, kSm90, kSm90Outlier, kSm80, kSm80Src, kFallback };
 
 // The kernel family for a problem on a device; gemm_s8 runs it, and LLM.int8() asks how the
 // source term will be treated (source_route) before it launches its own kernels.
@@ -52,11 +52,10 @@ Path choose(const DeviceTraits& dev, const GemmS8Problem& p) {
   // first.
   if (p.outlier_x != nullptr && p.m <= skinny_max_m() && aligned) return Path::kSkinny;
 #ifdef OCTET_WITH_CUTLASS
-  // The sm90 source-term kernels skip loading c when *c_count == 0, which the decode kernel does
-  // not: they take every M.
-  if (aligned && p.c != nullptr && dev.sm == 90 &&
+  // Past decode sizes the sm90 kernels compute the outlier part in their main loop (no c).
+  if (aligned && p.outlier_x != nullptr && dev.sm == 90 &&
       (p.out_dtype == OCT_DTYPE_FP16 || p.out_dtype == OCT_DTYPE_BF16))
-    return Path::kSm90Src;
+    return Path::kSm90Outlier;
 #endif
   if (p.m <= skinny_max_m() && aligned) return Path::kSkinny;
 #ifdef OCTET_WITH_CUTLASS
@@ -105,7 +104,7 @@ Sm90Schedule sm90_schedule(MBucket bucket) {
 
 SourceRoute source_route(const oct_context& context, const GemmS8Problem& p) {
   const Path path = choose(checked_traits(context), p);
-  if (path == Path::kSm90Src) return SourceRoute::kReadIfCount;
+  if (path == Path::kSm90Outlier) return SourceRoute::kMainloop;
   if (path == Path::kSkinny && p.outlier_x != nullptr) return SourceRoute::kComputed;
   return SourceRoute::kRead;
 }
@@ -119,9 +118,9 @@ void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
   switch (choose(dev, p)) {
     case Path::kSkinny: int8_gemm::run_skinny(p, dev.sm >= 90, s); return;
 #ifdef OCTET_WITH_CUTLASS
-    case Path::kSm90Src:
-      if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm90_fp16_src(p, dev.sm_count, s);
-      return int8_gemm::run_sm90_bf16_src(p, dev.sm_count, s);
+    case Path::kSm90Outlier:
+      if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm90_fp16_outlier(p, dev.sm_count, s);
+      return int8_gemm::run_sm90_bf16_outlier(p, dev.sm_count, s);
     case Path::kSm80Src:
       if (p.out_dtype == OCT_DTYPE_FP16) return int8_gemm::run_sm80_fp16_src(p, s);
       return int8_gemm::run_sm80_bf16_src(p, s);

@@ -22,10 +22,11 @@ void run_skinny(const GemmS8Problem& p, bool pdl, cudaStream_t stream);
 // What the tensor-core kernels need: 16-byte aligned rows and base pointers (K % 16, N % 8).
 bool tensor_core_aligned(const GemmS8Problem& p);
 
-// How gemm_s8 will treat the source term c of p (LLM.int8() asks before launching the kernels
-// that write c): read it always (sm80, portable kernels), read it only when *p.c_count > 0 (the
-// sm90 kernels), or compute the outlier part itself from p.outlier_x (the decode kernel).
-enum class SourceRoute { kRead, kReadIfCount, kComputed };
+// How gemm_s8 will treat LLM.int8()'s outlier part (LLM.int8() asks before launching the kernels
+// that prepare it): read c (sm80, portable kernels), compute it in the main loop from
+// p.outlier_x and p.outlier_w in x's dtype (the sm90 kernels; no c), or compute it from
+// p.outlier_x, p.outlier_idx and b (the decode kernel; no c, no outlier_w).
+enum class SourceRoute { kRead, kMainloop, kComputed };
 SourceRoute source_route(const oct_context& context, const GemmS8Problem& p);
 
 #ifdef OCTET_WITH_CUTLASS
@@ -34,9 +35,9 @@ SourceRoute source_route(const oct_context& context, const GemmS8Problem& p);
 void run_sm90_fp16(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
 void run_sm90_bf16(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
 void run_sm90_s32(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
-// ... with the source term p.c (fp16/bf16 out).
-void run_sm90_fp16_src(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
-void run_sm90_bf16_src(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+// ... with LLM.int8()'s outlier part in the main loop (fp16/bf16 out; outlier_sm90.cuh).
+void run_sm90_fp16_outlier(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
+void run_sm90_bf16_outlier(const GemmS8Problem& p, int sm_count, cudaStream_t stream);
 
 // CUTLASS 2.x mma.sync kernels (sm_80 machine code; runs on sm_80, sm_86, sm_89).
 void run_sm80_fp16(const GemmS8Problem& p, cudaStream_t stream);

@@ -8,15 +8,16 @@
 //   Bias: row broadcast of bias in out's dtype; a null pointer reads as 0 (one kernel for both).
 //   Raw mode: out = acc as int32.
 //
-// With a source term (the internal GemmS8Problem::c, LLM.int8()'s outlier part), the C operand
-// (out's dtype, loaded by the epilogue's TMA only when *c_count > 0: Sm90SrcFetchIfCount below)
-// joins the bias before the fma:
+// With LLM.int8()'s outlier operands (the internal GemmS8Problem::outlier_x / outlier_w) the
+// mainloop is OutlierMainloop (outlier_sm90.cuh): it adds the outlier part to the accumulators,
+// dequantized by a_scale, in fp32, and ScaleA reads as 1 when there is an outlier column:
 //
-//   out = fma(ScaleA[m], ScaleB[n] * (float)acc, Bias[n] + C[m,n])      (C = 0 when not loaded)
+//   out = fma(1, ScaleB[n] * F, Bias[n]),  F = (float)acc * a_scale[m] + sum xo * wo
 //
-// So the template axes are the output type, the source term (one .cu each: *_fp16_sm90.cu,
-// *_bf16_sm90.cu, *_s32_sm90.cu, *_fp16_src_sm90.cu, *_bf16_src_sm90.cu) and the tile
-// configuration, chosen at run time by M (and N) bucket.
+// and with none the tree above, unchanged. So the template axes are the output type, the
+// outlier mainloop (one .cu each: *_fp16_sm90.cu, *_bf16_sm90.cu, *_s32_sm90.cu,
+// *_fp16_outlier_sm90.cu, *_bf16_outlier_sm90.cu) and the tile configuration, chosen at run
+// time by M (and N) bucket.
 // No kernel here needs a workspace (no split-K / stream-K); run() checks that it is zero.
 #pragma once
 
@@ -45,6 +46,7 @@
 #include "cuda/common/check.cuh"
 #include "cuda/common/gated_cutlass.cuh"
 #include "cuda/int8_gemm/gemm_s8.hpp"
+#include "cuda/int8_gemm/outlier_sm90.cuh"
 
 namespace octet::cuda::int8_gemm::sm90 {
 
@@ -86,82 +88,13 @@ struct ConfigLargeM {
 
 // ---- the epilogue trees
 
-// The source term C, loaded (by the collective's TMA) only when *count > 0, else 0: LLM.int8()
-// with no outlier column neither writes nor reads C. The count is read when the CTA starts, so
-// kernels with this node use programmatic dependent launch only behind LLM.int8()'s gate
-// (cuda/common/gated_cutlass.cuh), which waits for the previous kernel first (run()).
-template <class Element>
-struct Sm90SrcFetchIfCount {
-  struct SharedStorage {};
-  struct Arguments {
-    const int32_t* count = nullptr;  // device memory; null: always load C
-  };
-  using Params = Arguments;
-
-  template <class ProblemShape>
-  static constexpr Params to_underlying_arguments(ProblemShape const&, Arguments const& args, void*) {
-    return args;
-  }
-  template <class ProblemShape>
-  static bool can_implement(ProblemShape const&, Arguments const&) { return true; }
-  template <class ProblemShape>
-  static size_t get_workspace_size(ProblemShape const&, Arguments const&) { return 0; }
-  template <class ProblemShape>
-  static cutlass::Status initialize_workspace(ProblemShape const&, Arguments const&, void*,
-                                              cudaStream_t, cutlass::CudaHostAdapter* = nullptr) {
-    return cutlass::Status::kSuccess;
-  }
-
-  CUTLASS_HOST_DEVICE Sm90SrcFetchIfCount() {}
-  CUTLASS_HOST_DEVICE Sm90SrcFetchIfCount(Params const& params, SharedStorage const&) {
-#if defined(__CUDA_ARCH__)
-    needed_ = params.count == nullptr || *params.count > 0;
-#endif
-  }
-
-  bool needed_ = true;
-
-  CUTLASS_DEVICE bool is_producer_load_needed() const { return needed_; }
-  CUTLASS_DEVICE bool is_C_load_needed() const { return needed_; }
-
-  template <class... Args>
-  CUTLASS_DEVICE auto get_producer_load_callbacks(
-      cutlass::epilogue::fusion::detail::ProducerLoadArgs<Args...> const&) {
-    return cutlass::epilogue::fusion::detail::EmptyProducerLoadCallbacks{};
-  }
-
-  template <class SrcTensor>
-  struct ConsumerStoreCallbacks : cutlass::epilogue::fusion::detail::EmptyConsumerStoreCallbacks {
-    CUTLASS_DEVICE ConsumerStoreCallbacks(SrcTensor const& tCrC, bool needed)
-        : tCrC(tCrC), needed(needed) {}
-    SrcTensor const& tCrC;  // (CPY,CPY_M,CPY_N)
-    bool needed;
-
-    template <typename ElementAccumulator, int FragmentSize>
-    CUTLASS_DEVICE cutlass::Array<typename SrcTensor::value_type, FragmentSize> visit(
-        cutlass::Array<ElementAccumulator, FragmentSize> const&, int epi_v, int, int) {
-      using Frg = cutlass::Array<typename SrcTensor::value_type, FragmentSize>;
-      if (needed) return recast<Frg>(tCrC)(epi_v);
-      Frg zero;
-      zero.fill(typename SrcTensor::value_type(0));
-      return zero;
-    }
-  };
-
-  template <bool ReferenceSrc, class... Args>
-  CUTLASS_DEVICE auto get_consumer_store_callbacks(
-      cutlass::epilogue::fusion::detail::ConsumerStoreArgs<Args...> const& args) {
-    return ConsumerStoreCallbacks<std::remove_reference_t<decltype(args.tCrC)>>(args.tCrC, needed_);
-  }
-};
-
-template <class ElementD, class Tile, bool kSrc>
+template <class ElementD, class Tile, bool kOutlier>
 struct ScaledEpilogue {
-  using RN = std::integral_constant<cutlass::FloatRoundStyle, cutlass::FloatRoundStyle::round_to_nearest>;
   static constexpr auto kRound = cutlass::FloatRoundStyle::round_to_nearest;
-  using Accum = cutlass::epilogue::fusion::Sm90AccFetch;
-  using ScaleA = cutlass::epilogue::fusion::Sm90ColBroadcast<0, Tile, float, float,
-                                                             Stride<bool, _0, _0>>;
+  using Accum = std::conditional_t<kOutlier, Sm90AccBitsAsFloat, cutlass::epilogue::fusion::Sm90AccFetch>;
+  using ScaleAPlain = cutlass::epilogue::fusion::Sm90ColBroadcast<0, Tile, float, float,
+                                                                  Stride<bool, _0, _0>>;
+  using ScaleA = std::conditional_t<kOutlier, Sm90ColBroadcastUnlessCount<ScaleAPlain>, ScaleAPlain>;
   using ScaleB = cutlass::epilogue::fusion::Sm90RowBroadcast<0, Tile, float, float,
                                                              Stride<_0, bool, _0>>;
   using Bias = cutlass::epilogue::fusion::Sm90RowBroadcast<0, Tile, ElementD, float,
@@ -169,32 +102,25 @@ struct ScaledEpilogue {
   using Scaled = cutlass::epilogue::fusion::Sm90EVT<
       cutlass::epilogue::fusion::Sm90Compute<cutlass::multiplies, float, float, kRound>, ScaleB,
       Accum>;
-  // Bias + C (fp32 addition) with a source term, else Bias alone.
-  using Src = Sm90SrcFetchIfCount<ElementD>;
-  using Addend = std::conditional_t<
-      kSrc,
-      cutlass::epilogue::fusion::Sm90EVT<
-          cutlass::epilogue::fusion::Sm90Compute<cutlass::plus, float, float, kRound>, Bias, Src>,
-      Bias>;
   using Tree = cutlass::epilogue::fusion::Sm90EVT<
       cutlass::epilogue::fusion::Sm90Compute<cutlass::homogeneous_multiply_add, ElementD, float,
                                              kRound>,
-      ScaleA, Scaled, Addend>;
+      ScaleA, Scaled, Bias>;
 
-  static typename Addend::Arguments addend(const GemmS8Problem& p) {
-    typename Bias::Arguments bias{static_cast<const ElementD*>(p.bias), ElementD(0), {}};
-    if constexpr (kSrc)
-      return {bias, typename Src::Arguments{p.c_count}, {}};  // Bias (null: 0) + C
+  static typename ScaleA::Arguments scale_a(const GemmS8Problem& p) {
+    typename ScaleAPlain::Arguments plain{p.a_scale, 0.0f, {p.a_per_row, {}, {}}};
+    if constexpr (kOutlier)
+      return {plain, p.c_count};
     else
-      return bias;
+      return plain;
   }
 
   static typename Tree::Arguments arguments(const GemmS8Problem& p) {
     return typename Tree::Arguments{
-        {p.a_scale, 0.0f, {p.a_per_row, {}, {}}},                // ScaleA
-        {{p.b_scale, 0.0f, {{}, p.b_per_col, {}}}, {}, {}},     // ScaleB * acc
-        addend(p),                                                // Bias (+ C)
-        {}};                                                      // fma
+        scale_a(p),                                                   // ScaleA (1 with outliers)
+        {{p.b_scale, 0.0f, {{}, p.b_per_col, {}}}, {}, {}},          // ScaleB * acc
+        {static_cast<const ElementD*>(p.bias), ElementD(0), {}},      // Bias (null: 0)
+        {}};                                                          // fma
   }
 };
 
@@ -211,31 +137,33 @@ struct RawEpilogue {
 
 // ---- one GEMM type per (output type, configuration)
 
-template <class ElementD, class Config, bool kSrc>
+template <class ElementD, class Config, bool kOutlier>
 struct Gemm {
   using Tile = typename Config::Tile;
   using Cluster = typename Config::Cluster;
   using Epi = std::conditional_t<std::is_same_v<ElementD, int32_t>, RawEpilogue<Tile>,
-                                 ScaledEpilogue<ElementD, Tile, kSrc>>;
+                                 ScaledEpilogue<ElementD, Tile, kOutlier>>;
   static constexpr int kAlignD = 16 / sizeof(ElementD);
-
-  using ElementC = std::conditional_t<kSrc, ElementD, void>;  // C: the source term, if any
 
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, Tile, Cluster,
       cutlass::epilogue::collective::EpilogueTileAuto, int32_t, float,
-      ElementC, cutlass::layout::RowMajor, kAlignD,  // C (the source term) or none
+      void, cutlass::layout::RowMajor, kAlignD,      // no C
       ElementD, cutlass::layout::RowMajor, kAlignD,  // D
       typename Config::Epilogue, typename Epi::Tree>::CollectiveOp;
 
-  using CollectiveMainloop = typename cutlass::gemm::collective::CollectiveBuilder<
+  // The outlier mainloop's a_scale buffer (one row block per stage, up to 8 stages).
+  static constexpr int kCarveout = static_cast<int>(sizeof(typename CollectiveEpilogue::SharedStorage)) +
+                                   (kOutlier ? 8 * size<0>(Tile{}) * 4 : 0);
+  using Int8Mainloop = typename cutlass::gemm::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp,
       int8_t, cutlass::layout::RowMajor, 16,     // a [M, K]
       int8_t, cutlass::layout::ColumnMajor, 16,  // b [N, K]: column-major K x N
       int32_t, Tile, Cluster,
-      cutlass::gemm::collective::StageCountAutoCarveout<
-          static_cast<int>(sizeof(typename CollectiveEpilogue::SharedStorage))>,
+      cutlass::gemm::collective::StageCountAutoCarveout<kCarveout>,
       typename Config::Kernel>::CollectiveOp;
+  using CollectiveMainloop =
+      std::conditional_t<kOutlier, OutlierMainloop<Int8Mainloop, ElementD>, Int8Mainloop>;
 
   using Kernel = cutlass::gemm::kernel::GemmUniversal<Shape<int, int, int, int>,
                                                       CollectiveMainloop, CollectiveEpilogue>;
@@ -253,22 +181,31 @@ inline void check_cutlass(cutlass::Status status, const char* what, const char* 
        cutlassGetStatusString(status));
 }
 
-template <class ElementD, bool kSrc, class Config>
+template <class ElementD, bool kOutlier, class Config>
 void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* name) {
-  using G = Gemm<ElementD, Config, kSrc>;
+  using G = Gemm<ElementD, Config, kOutlier>;
   using Device = typename G::Device;
   using Kernel = typename G::Kernel;
   const int m = static_cast<int>(p.m), n = static_cast<int>(p.n), k = static_cast<int>(p.k);
   auto stride_a = cutlass::make_cute_packed_stride(typename Kernel::StrideA{}, make_shape(m, k, 1));
   auto stride_b = cutlass::make_cute_packed_stride(typename Kernel::StrideB{}, make_shape(n, k, 1));
-  auto stride_c = cutlass::make_cute_packed_stride(typename Kernel::StrideC{}, make_shape(m, n, 1));
   auto stride_d = cutlass::make_cute_packed_stride(typename Kernel::StrideD{}, make_shape(m, n, 1));
+  typename G::CollectiveMainloop::Arguments mainloop{};
+  mainloop.ptr_A = p.a;
+  mainloop.dA = stride_a;
+  mainloop.ptr_B = p.b;
+  mainloop.dB = stride_b;
+  if constexpr (kOutlier) {
+    if (p.outlier_x == nullptr || p.outlier_w == nullptr || p.c_count == nullptr || !p.a_per_row)
+      fail(OCT_STATUS_INTERNAL, "oct_gemm_s8: the sm90 outlier kernel needs xo, wo, the count and per-row scales");
+    mainloop.outlier = {static_cast<const ElementD*>(p.outlier_x),
+                        static_cast<const ElementD*>(p.outlier_w), p.outlier_ld, p.c_count, p.a_scale};
+  }
   typename Device::Arguments args{
       cutlass::gemm::GemmUniversalMode::kGemm,
       {m, n, k, 1},
-      {p.a, stride_a, p.b, stride_b},
-      {G::Epi::arguments(p), kSrc ? static_cast<const ElementD*>(p.c) : nullptr, stride_c,
-       static_cast<ElementD*>(p.out), stride_d}};
+      mainloop,
+      {G::Epi::arguments(p), nullptr, {}, static_cast<ElementD*>(p.out), stride_d}};
   int device = 0;
   OCT_CUDA_CHECK(cudaGetDevice(&device));
   args.hw_info.device_id = device;
@@ -287,20 +224,20 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
     fail(OCT_STATUS_INTERNAL, "oct_gemm_s8: kernel %s asks for %zu bytes of workspace", name,
          workspace);
   // LLM.int8(): nothing to do when promoted. Behind the gate the count is read after the wait
-  // for the previous kernel, so this launch, unlike the ungated source-term one, can use PDL.
-  if (kSrc && p.promote_x != nullptr) {
+  // for the previous kernel, so the launch can use PDL.
+  if (kOutlier && p.promote_x != nullptr) {
     launch_gated<Kernel>(Kernel::to_underlying_arguments(args, nullptr),
                          CountGate{p.c_count, p.promote_above, false}, true, stream);
     return;
   }
   check_cutlass(gemm.initialize(args, nullptr, stream), "initialize", name);
-  // PDL except with an ungated source term, whose count is read before the kernel could wait.
-  check_cutlass(gemm.run(stream, /*cuda_adapter=*/nullptr, /*launch_with_pdl=*/!kSrc), "run", name);
+  // PDL except for an ungated outlier kernel, which reads the count before it could wait.
+  check_cutlass(gemm.run(stream, /*cuda_adapter=*/nullptr, /*launch_with_pdl=*/!kOutlier), "run", name);
   OCT_CUDA_CHECK_LAUNCH("CUTLASS sm90 int8 GEMM");
 }
 
-// The M-bucket dispatcher for one output type, without or with (kSrc) the source term.
-template <class ElementD, bool kSrc = false>
+// The M-bucket dispatcher for one output type, without or with (kOutlier) the outlier operands.
+template <class ElementD, bool kOutlier = false>
 void dispatch(const GemmS8Problem& p, int sm_count, cudaStream_t stream) {
   if (p.m > 0x7fffffff || p.n > 0x7fffffff)
     fail(OCT_STATUS_NOT_SUPPORTED, "oct_gemm_s8: M = %lld or N = %lld exceeds int32",
@@ -308,15 +245,15 @@ void dispatch(const GemmS8Problem& p, int sm_count, cudaStream_t stream) {
   switch (m_bucket(p.m)) {
     case MBucket::kSmall:
       if (p.n < 8192)
-        run<ElementD, kSrc, ConfigSmallM>(p, sm_count, stream, "sm90 small-M 64x64x256 1x8");
+        run<ElementD, kOutlier, ConfigSmallM>(p, sm_count, stream, "sm90 small-M 64x64x256 1x8");
       else
-        run<ElementD, kSrc, ConfigSmallMWideN>(p, sm_count, stream, "sm90 small-M 64x128x256 1x4");
+        run<ElementD, kOutlier, ConfigSmallMWideN>(p, sm_count, stream, "sm90 small-M 64x128x256 1x4");
       return;
     case MBucket::kMid:
-      run<ElementD, kSrc, ConfigMidM>(p, sm_count, stream, "sm90 pingpong 64x128x128 2x1");
+      run<ElementD, kOutlier, ConfigMidM>(p, sm_count, stream, "sm90 pingpong 64x128x128 2x1");
       return;
     case MBucket::kLarge:
-      run<ElementD, kSrc, ConfigLargeM>(p, sm_count, stream, "sm90 cooperative 128x256x128 2x1");
+      run<ElementD, kOutlier, ConfigLargeM>(p, sm_count, stream, "sm90 cooperative 128x256x128 2x1");
       return;
   }
 }

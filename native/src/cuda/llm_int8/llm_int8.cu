@@ -24,26 +24,30 @@
 //   0. memset: the grid barrier's counter and two flag words per 32 columns
 //   1+2. fused_prep_kernel (cooperative): x read once into shared memory; column flags, a grid
 //        barrier, then per block the outlier list, its rows quantized, xo and its share of wo
-// Then (past decode sizes):
+// Then (past decode sizes), on sm90:
+//   3. the int8 GEMM of the regular part computes the outlier part in its main loop: after a
+//      tile's int8 K blocks, xo and wo (here x's dtype, exact integers) as fp16/bf16 K blocks
+//      accumulated in fp32 into the accumulators dequantized by the per-token scale (int8_gemm/
+//      outlier_sm90.cuh); their number, ceil(count / 64), is read from the device, so the cost
+//      follows the number of outliers and no outlier column costs one conversion per
+//      accumulator. No c, no outlier GEMM.
+// Elsewhere (sm80, portable kernels; wo int8):
 //   3. outlier_gemm_kernel: c = (xo . wo^T) * w_scale on mma.sync m16n8k16 (fp16/bf16 in, fp32
 //      accumulation; q enters as an exact fp16/bf16 integer), the K loop bound read from the
-//      device (ceil(count / 32) steps, so its cost follows the number of outliers), rounded to
-//      out's dtype and stored through shared memory in 16-byte segments. With no outlier column
-//      it returns at once when the GEMM will not read c (sm90), else it writes zeros. On sm90 it
-//      is launched with PDL behind the prep (which releases it at its start), its CTAs spread
-//      over the SMs by their shared-memory request (launch_spread).
-//   4. the int8 GEMM of the regular part with c as the epilogue's source term (int8_gemm/); on
-//      sm90 its epilogue loads c only when the count is non-zero.
+//      device (ceil(count / 32) steps), rounded to out's dtype and stored through shared memory
+//      in 16-byte segments (zeros with no outlier column).
+//   4. the int8 GEMM of the regular part with c as the epilogue's source term (int8_gemm/).
+// Finally:
 //   5. the promoted layer (more than K / 32 outlier columns): oct_gemm_w8a16's kernels behind a
 //      device-side gate, writing out when the count exceeds K / 32 and returning at once
-//      otherwise; when it does, steps 3 and 4 on sm90 are the ones that return at once (the sm80
-//      and portable int8 GEMMs run, their output overwritten). At decode sizes the decode kernel
-//      takes this branch itself (no fifth launch).
+//      otherwise; when it does, the sm90 int8 GEMM is the one that returns at once (the sm80
+//      and portable ones run, their output overwritten). At decode sizes the decode kernel
+//      takes this branch itself (no further launch).
 //
-// Why c is in out's dtype rather than fp32: c is written once and read once at [M, N]; at
-// M = 2048, N = 4096 that is 32 MB of traffic in fp16 against 64 MB in fp32. The price is one
-// extra rounding of the outlier part (half an ulp of c in out's dtype), of the size of the final
-// rounding; the tests' tolerances include it.
+// Why c is in out's dtype rather than fp32 (sm80, portable): c is written once and read once at
+// [M, N]; at M = 2048, N = 4096 that is 32 MB of traffic in fp16 against 64 MB in fp32. The price
+// is one extra rounding of the outlier part (half an ulp of c in out's dtype), of the size of the
+// final rounding; the tests' tolerances include it.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -162,6 +166,24 @@ __device__ __forceinline__ void store_quantized8(int8_t* __restrict__ qr, int64_
   } else {
     for (int j = 0; j < 8 && c + j < cols; ++j)
       qr[c + j] = static_cast<int8_t>((j < 4 ? o.x : o.y) >> (8 * (j & 3)));
+  }
+}
+
+// One row of wo by a warp: q[n, idx[i]] for i < count, zeros up to `padded`; int8, or (wide: the
+// sm90 int8 GEMM's outlier blocks) as exact integers of x's dtype.
+template <oct_dtype_t D, class Index>
+__device__ __forceinline__ void gather_wo_row(const int8_t* qr, const Index* s_idx, int count,
+                                              int padded, void* wo, bool wide, int64_t at,
+                                              int lane) {
+  if (wide) {
+    Elem<D>* wr = static_cast<Elem<D>*>(wo) + at;
+#pragma unroll 4
+    for (int i = lane; i < padded; i += 32)
+      wr[i] = Element<D>::store(i < count ? float(qr[s_idx[i]]) : 0.0f);
+  } else {
+    int8_t* wr = static_cast<int8_t*>(wo) + at;
+#pragma unroll 4
+    for (int i = lane; i < padded; i += 32) wr[i] = i < count ? qr[s_idx[i]] : int8_t(0);
   }
 }
 
@@ -314,7 +336,7 @@ spec_quant_loop_kernel(const Elem<D>* __restrict__ x, int64_t cols, float thresh
 // (its rows' scale is NaN), or when an outlier column holds a value <= threshold that quantized
 // to +-127 on the row's scale (the row's maximum may lie there: then the exact maximum is
 // smaller; conservative, a redo gives the same bytes where it was not needed). The blocks after
-// the rows gather q[n, idx] into wo, a warp per row of q (none where `gather_wo` is false).
+// the rows gather q[n, idx] into wo, a warp per row of q (int8, or x's dtype where `wo_wide`).
 // Dynamic shared memory: the outlier mask [words] and list [promote_above(cols)], int32 each.
 template <oct_dtype_t D, bool kVec>
 __global__ void __launch_bounds__(kSpecFixThreads)
@@ -322,10 +344,11 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
                 const uint32_t* __restrict__ flags, int32_t* __restrict__ state,
                 int32_t* __restrict__ idx, int8_t* __restrict__ xq, float* __restrict__ scales,
                 Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
-                int8_t* __restrict__ wo, int64_t k_pad, int32_t* __restrict__ outlier_count) {
+                void* __restrict__ wo, bool wo_wide, int64_t k_pad,
+                int32_t* __restrict__ outlier_count) {
   extern __shared__ uint32_t s_dyn[];
   wait_for_prerequisites();  // the flags, xq and scales of spec_quant_kernel
-  allow_dependent_launch();  // the outlier GEMM (or the decode kernel) waits for our completion
+  allow_dependent_launch();  // the int8 GEMM (sm90; or the decode kernel) waits for our completion
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int64_t words = (cols + 31) / 32, cap = llm_int8_promote_above(cols);
   uint32_t* s_mask = s_dyn;
@@ -352,16 +375,13 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
     }
   }
   if (count > cap) return;  // promoted: the W8A16 pass computes the layer from x and q
-  const int padded = (count + kKStep - 1) / kKStep * kKStep;
+  const int padded = static_cast<int>(llm_int8_padded(count));
   constexpr int kWarps = kSpecFixThreads / 32;
   const int64_t row_blocks = (rows + kWarps - 1) / kWarps;
   if (blockIdx.x >= row_blocks) {  // q[n, idx] into wo: a warp per row of q
     const int64_t n = (int64_t(blockIdx.x) - row_blocks) * kWarps + warp;
     if (n >= n_rows || padded == 0) return;
-    const int8_t* qr = q + n * cols;
-    int8_t* wr = wo + n * k_pad;
-#pragma unroll 4
-    for (int i = lane; i < padded; i += 32) wr[i] = i < count ? qr[s_idx[i]] : int8_t(0);
+    gather_wo_row<D>(q + n * cols, s_idx, count, padded, wo, wo_wide, n * k_pad, lane);
     return;
   }
   const int64_t row = int64_t(blockIdx.x) * kWarps + warp;
@@ -574,11 +594,11 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
                   float threshold, int32_t* __restrict__ state, uint32_t* __restrict__ flags,
                   int32_t* __restrict__ idx, int8_t* __restrict__ xq, float* __restrict__ scales,
                   Elem<D>* __restrict__ xo, const int8_t* __restrict__ q, int64_t n_rows,
-                  int8_t* __restrict__ wo, int64_t k_pad, bool gather_wo,
+                  void* __restrict__ wo, bool wo_wide, int64_t k_pad, bool gather_wo,
                   int32_t* __restrict__ outlier_count) {
   using T = Elem<D>;
   using B = Bits16<D>;
-  allow_dependent_launch();  // the outlier GEMM's launch overlaps us; it waits for our completion
+  allow_dependent_launch();  // the int8 GEMM (sm90) may launch under us; it waits for our completion
   extern __shared__ __align__(16) unsigned char smem[];
   const int chunks = static_cast<int>(cols / 8);  // cols % 8 == 0, cols <= kFusedMaxK
   const int words = static_cast<int>((cols + 31) / 32);
@@ -641,7 +661,7 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
       words, tid, [&](int64_t w) { return __ldcg(flags + w) & ~__ldcg(flags + words + w); },
       [&](int i, int32_t col) { s_idx[i] = static_cast<uint16_t>(col); });
   __syncthreads();
-  const int padded = (count + kKStep - 1) / kKStep * kKStep;
+  const int padded = static_cast<int>(llm_int8_padded(count));
   if (blockIdx.x == 0) {
     for (int i = tid; i < count; i += kFusedThreads) idx[i] = s_idx[i];
     if (tid == 0) {
@@ -701,16 +721,12 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
   if (gather_wo && padded > 0) {  // q[n, idx] into wo: the block's share of the rows, a warp each
     const int64_t per = (n_rows + gridDim.x - 1) / gridDim.x;
     const int64_t n0 = int64_t(blockIdx.x) * per, n1 = min(n_rows, n0 + per);
-    for (int64_t n = n0 + warp; n < n1; n += kFusedThreads / 32) {
-      const int8_t* qr = q + n * cols;
-      int8_t* wr = wo + n * k_pad;
-#pragma unroll 4
-      for (int i = lane; i < padded; i += 32) wr[i] = i < count ? qr[s_idx[i]] : int8_t(0);
-    }
+    for (int64_t n = n0 + warp; n < n1; n += kFusedThreads / 32)
+      gather_wo_row<D>(q + n * cols, s_idx, count, padded, wo, wo_wide, n * k_pad, lane);
   }
 }
 
-// ---- 3. the outlier GEMM on tensor cores
+// ---- 3. the outlier GEMM on tensor cores (sm80, portable int8 GEMMs)
 
 constexpr int kOgThreads = 128;  // 4 warps side by side along N, each 32 columns x BM rows
 constexpr int kOgBN = 128;
@@ -723,8 +739,8 @@ template <oct_dtype_t D, int BM>
 __global__ void __launch_bounds__(kOgThreads)
 outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ wo,
                     const float* __restrict__ w_scale, const int32_t* __restrict__ state,
-                    int64_t rows, int64_t n_rows, int64_t k_pad, bool skip_if_none,
-                    int64_t promote_above, Elem<D>* __restrict__ c) {
+                    int64_t rows, int64_t n_rows, int64_t k_pad, int64_t promote_above,
+                    Elem<D>* __restrict__ c) {
   constexpr int kMT = BM / 16;                              // m16 tiles per warp
   constexpr int kAChunks = BM * (kKStep * 2 / 16);          // 16-byte chunks of an A tile
   constexpr int kBChunks = kOgBN * (kKStep / 16);           // of a B tile
@@ -737,14 +753,8 @@ outlier_gemm_kernel(const Elem<D>* __restrict__ xo, const int8_t* __restrict__ w
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
   const int64_t m0 = int64_t(blockIdx.y) * BM, n0 = int64_t(blockIdx.x) * kOgBN;
-  // Launched with PDL behind the prep (sm90): wait for it before reading anything it wrote.
-  wait_for_prerequisites();
   const int count = state[1];
-  // The int8 GEMM after us (on sm90 launched with PDL) may begin launching; it waits for our
-  // completion before it reads c.
-  allow_dependent_launch();
-  if (count == 0 && skip_if_none) return;  // the int8 GEMM will not read c
-  if (count > promote_above) return;        // promoted: the W8A16 pass writes out
+  if (count > promote_above) return;  // promoted: the W8A16 pass writes out
   const int steps = (count + kKStep - 1) / kKStep;
 
   float acc[kMT][4][4];
@@ -875,30 +885,6 @@ promoted_plain_kernel(const Elem<D>* __restrict__ x, const int8_t* __restrict__ 
   }
 }
 
-// Launches the outlier GEMM (kOgThreads per block) on `grid`, with PDL when `pdl`. Launched early,
-// its CTAs are placed as the previous kernel's blocks exit, each freed SM taking as many as fit:
-// a grid smaller than the resident capacity would crowd onto the first SMs to free up (measured:
-// 128 outliers at M = 128, 4096^2, +11%). Dynamic shared memory that leaves room for only
-// ceil(grid / SMs) CTAs per SM spreads it as a launch after the previous kernel would.
-template <auto Kernel, class... Args>
-void launch_spread(const oct_context& context, const DeviceTraits& dev, dim3 grid, cudaStream_t s,
-                   bool pdl, Args... args) {
-  const int64_t ctas = int64_t(grid.x) * grid.y;
-  const int64_t per_sm = (ctas + dev.sm_count - 1) / dev.sm_count;
-  size_t dyn = 0;
-  if (pdl && per_sm < resident_blocks<Kernel>(context.device, kOgThreads)) {
-    // The dynamic grant is the opt-in limit less the kernel's static shared memory (both known
-    // once per device: no driver query per launch).
-    const int64_t granted = opt_in_all_smem<Kernel>(context.device, dev.smem_optin);
-    const int64_t static_smem = dev.smem_optin - granted;
-    const int64_t want = dev.smem_per_sm / per_sm - dev.smem_reserved - static_smem;
-    dyn = static_cast<size_t>(std::clamp<int64_t>(want, 0, granted));
-  }
-  PdlLaunch launch(grid, dim3(kOgThreads), s, pdl);
-  launch.cfg.dynamicSmemBytes = dyn;
-  OCT_CUDA_CHECK(cudaLaunchKernelEx(&launch.cfg, Kernel, args...));
-}
-
 // OCTET_LLM_INT8_PREP = fused | spec forces steps 1 + 2 through the fused kernel or the
 // speculative pair wherever they can run, decode sizes included (tests and benchmarks); unset:
 // by size.
@@ -924,14 +910,13 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   auto* scales = reinterpret_cast<float*>(ws + l.scale);
   auto* xq = reinterpret_cast<int8_t*>(ws + l.xq);
   auto* xo = reinterpret_cast<T*>(ws + l.xo);
-  auto* wo = reinterpret_cast<int8_t*>(ws + l.wo);
+  void* wo = ws + l.wo;
   auto* c = reinterpret_cast<T*>(ws + l.c);
   const auto* x = static_cast<const T*>(p.x);
   // 16-byte loads of x rows need K % 8 == 0 and an aligned base.
   const bool vec = p.k % 8 == 0 && is_aligned(p.x, 16);
 
-  // Step 4's int8 GEMM, c its source term. On sm90 it reads c only when the (device-side) count
-  // is non-zero: then with no outlier column c is neither written nor read.
+  // Step 4's int8 GEMM, c its source term where the GEMM does not compute the outlier part.
   GemmS8Problem g = regular_part_gemm(p, xq, scales, c);
   g.c_count = state + 1;
   g.outlier_x = xo;
@@ -940,7 +925,9 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   const int8_gemm::SourceRoute route = int8_gemm::source_route(context, g);
   // The decode kernel computes the outlier part from xo and q itself: no wo, no outlier GEMM, no c.
   const bool computed = route == int8_gemm::SourceRoute::kComputed;
-  const bool skip_if_none = route == int8_gemm::SourceRoute::kReadIfCount;
+  // The sm90 int8 GEMM computes it in its main loop from xo and wo (wide: x's dtype): no c.
+  const bool mainloop = route == int8_gemm::SourceRoute::kMainloop;
+  if (mainloop) g.outlier_w = wo;
 
   // Promotion (more than K / 32 outlier columns; common/llm_int8.hpp): decided on the device.
   // Both layers are enqueued and the count read by each kernel picks the one that works: the
@@ -1016,7 +1003,7 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     cfg.numAttrs = 1;
     OCT_CUDA_CHECK(cudaLaunchKernelEx(&cfg, fused_prep_kernel<D>, x, p.m, p.k,
                                       static_cast<int>(rows_per_block), p.threshold, state, flags,
-                                      idx, xq, scales, xo, p.q, p.n, wo, l.k_pad, !computed,
+                                      idx, xq, scales, xo, p.q, p.n, wo, mainloop, l.k_pad, !computed,
                                       p.outlier_count));
     OCT_CUDA_CHECK_LAUNCH("fused_prep_kernel");
   } else if (use_small) {
@@ -1058,28 +1045,28 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     fix.cfg.dynamicSmemBytes = static_cast<size_t>((words + promote_above) * 4);  // <= 32 KB (K <= 131071)
     OCT_CUDA_CHECK(cudaLaunchKernelEx(&fix.cfg, vec ? spec_fix_kernel<D, true> : spec_fix_kernel<D, false>,
                                       x, p.m, p.k, p.threshold, static_cast<const uint32_t*>(flags),
-                                      state, idx, xq, scales, xo, p.q, p.n, wo, l.k_pad,
+                                      state, idx, xq, scales, xo, p.q, p.n, wo, mainloop, l.k_pad,
                                       p.outlier_count));
     OCT_CUDA_CHECK_LAUNCH("spec_fix_kernel");
   }
 
-  // 3: the outlier part into c (BM 16 for decode-sized M, else 64); with no outlier column it
-  // writes zeros, or nothing when the GEMM will not read c
-  if (computed) {
+  // 3 + 4 in one GEMM where it computes the outlier part itself (the decode kernel; on sm90 the
+  // main loop)
+  if (computed || mainloop) {
     gemm_s8(context, g, s);
     return promoted_pass();
   }
-  // (with PDL on sm90: its launch overlaps the prep, which it waits for before reading)
+  // 3: the outlier part into c (BM 16 for decode-sized M, else 64; zeros with no outlier column)
   const unsigned og_n = static_cast<unsigned>((p.n + kOgBN - 1) / kOgBN);
-  const bool pdl = dev.sm >= 90;
-  if (p.m <= 16) {
-    launch_spread<outlier_gemm_kernel<D, 16>>(context, dev, dim3(og_n, 1), s, pdl, xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, promote_above, c);
-  } else {
-    const int64_t og_m = (p.m + 63) / 64;
-    if (og_m > 65535)
-      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d", (long long)p.m, 65535 * 64);
-    launch_spread<outlier_gemm_kernel<D, 64>>(context, dev, dim3(og_n, static_cast<unsigned>(og_m)), s, pdl, xo, wo, p.w_scale, state, p.m, p.n, l.k_pad, skip_if_none, promote_above, c);
-  }
+  const int64_t og_m = p.m <= 16 ? 1 : (p.m + 63) / 64;
+  if (og_m > 65535)
+    fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d", (long long)p.m, 65535 * 64);
+  const dim3 og_grid(og_n, static_cast<unsigned>(og_m));
+  const auto* wo8 = static_cast<const int8_t*>(wo);
+  if (p.m <= 16)
+    outlier_gemm_kernel<D, 16><<<og_grid, kOgThreads, 0, s>>>(xo, wo8, p.w_scale, state, p.m, p.n, l.k_pad, promote_above, c);
+  else
+    outlier_gemm_kernel<D, 64><<<og_grid, kOgThreads, 0, s>>>(xo, wo8, p.w_scale, state, p.m, p.n, l.k_pad, promote_above, c);
   OCT_CUDA_CHECK_LAUNCH("outlier_gemm_kernel");
 
   // 4: the int8 GEMM of the regular part, c entering its epilogue as the source term

@@ -32,8 +32,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Tolerance per element (u = 2^-24): the outlier part's fp32 sum of {@code count} exact
  * products and its product with the weight scale, (count + 1) u A with A = wScale * sum |x q|,
  * then its rounding to the output dtype (half an ulp of |o|); the epilogue's roundings of acc *
- * wScale, bias + c and the fma, 3u (|regular| + |y| + |bias| + |o|); the final rounding, half an
- * ulp of the output dtype at |y|.
+ * wScale, bias + c and the fma, 3u (|regular| + |y| + |bias| + |o|). Where the sm90 int8 GEMM adds
+ * the outlier part in its main loop (F = fl(fl(acc) s) plus ceil(count / 16) tensor-core steps of
+ * 16 exact products in fp32, each step allowed 17 * 2u of |F| + its |x q|, every term aligned to the
+ * largest and truncated to 24 bits; then wScale * F and + bias): 2u P + steps * 34u (P + A) for F,
+ * with P = |regular|, plus 2u (P + |o| + |y| + that). The larger of the two bounds, then the final
+ * rounding, half an ulp of the output dtype at |y|.
  */
 abstract class LlmInt8LinearContract {
   static final float THRESHOLD = LlmInt8Linear.DEFAULT_THRESHOLD;
@@ -143,7 +147,12 @@ abstract class LlmInt8LinearContract {
         double b = bias == null ? 0 : bias[j];
         double eO = (ref.columns().length + 1) * u * a;
         double eC = eO + ulp(dtype, Math.abs(oc) + eO) / 2;
-        double e = eC + 3 * u * (Math.abs(y - oc - b) + Math.abs(y) + Math.abs(b) + Math.abs(oc) + eC);
+        double p = Math.abs(y - oc - b);
+        double eSrc = eC + 3 * u * (p + Math.abs(y) + Math.abs(b) + Math.abs(oc) + eC);
+        double steps = Math.ceil(ref.columns().length / 16.0);
+        double eF = 2 * u * p + steps * 34 * u * (p + a);
+        double eMainloop = eF + 2 * u * (p + Math.abs(oc) + Math.abs(y) + eF);
+        double e = Math.max(eSrc, eMainloop);
         double tol = e + ulp(dtype, Math.abs(y) + e) / 2;
         assertTrue(Math.abs(got[i * n + j] - y) <= tol,
             "out[" + i + "," + j + "] = " + got[i * n + j] + ", reference " + y + " (tolerance " + tol + "), " + where);
