@@ -1,6 +1,6 @@
 // LLM.int8() on the CUDA backend (llm_int8_check.hpp): against the float64 reference of the same
 // decomposition over M in {1, 7, 128, 2048}, K in {256, 4096}, 0/1/8/64/K/2 outlier columns
-// (and decode sizes at K = 11008 and 16392), the promotion past K / 32 outlier columns (then the
+// (and decode sizes at K = 11008 and 16392; 100 columns at M = 40, 200, 700), the promotion past K / 32 outlier columns (then the
 // output is oct_gemm_w8a16's bit for bit),
 // fp16/bf16, bias on/off, plus shapes that leave the tensor-core paths (K % 16 != 0, N % 8 != 0,
 // K % 8 != 0 for the scalar speculative pass); outlier columns mostly under the threshold and a
@@ -77,6 +77,13 @@ int main() {
           llm_ref::run_case(ctx, stream, m, n, k, outliers, v == 0, bf16 ? OCT_DTYPE_BF16 : OCT_DTYPE_FP16, seed += 10);
           ++cases;
         }
+  // 100 outlier columns: two of the sm90 GEMM's outlier blocks, the second partly filled (its
+  // MMA steps past the count skipped), in each M bucket's tile configuration.
+  for (int64_t m : {40, 200, 700})
+    for (oct_dtype_t d : {OCT_DTYPE_FP16, OCT_DTYPE_BF16}) {
+      llm_ref::run_case(ctx, stream, m, 264, 4096, 100, d == OCT_DTYPE_FP16, d, seed += 10);
+      ++cases;
+    }
   // Outlier columns with values under the threshold in most rows (those rows' absmax over
   // |x| <= threshold lies in an outlier column, which the row's scale must leave out), and a NaN
   // in a regular column (no outlier there; that row's outputs NaN), and with more values above

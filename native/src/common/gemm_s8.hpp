@@ -38,7 +38,7 @@ struct GemmS8Problem {
   const void* outlier_x = nullptr;        // [m, outlier_ld] of out_dtype
   const int32_t* outlier_idx = nullptr;   // [*c_count]
   const void* outlier_w = nullptr;        // [n, outlier_ld] of out_dtype: b[:, outlier_idx] (kMainloop)
-  int64_t outlier_ld = 0;                 // zero-filled past *c_count to a multiple of 128
+  int64_t outlier_ld = 0;                 // a multiple of 128; zero-filled past *c_count to a multiple of 32
   // Internal, with c_count: LLM.int8()'s promotion (common/llm_int8.hpp). When promote_x is set
   // and *c_count > promote_above, the layer is the W8A16 product of promote_x ([m, k] of
   // out_dtype) and b with the per-channel b_scale (and bias), which LLM.int8() enqueues after this

@@ -40,14 +40,13 @@ namespace octet {
 constexpr int64_t kLlmInt8PromoteDivisor = 32;
 OCT_HD int64_t llm_int8_promote_above(int64_t k) { return k / kLlmInt8PromoteDivisor; }
 
-// The outlier part's K step (the decode kernel's and the portable outlier GEMM's).
+// The outlier part's K step: xo and wo hold the gathered columns zero-padded to a multiple of it
+// (the decode kernel's and the portable outlier GEMM's step; the sm90 int8 GEMM's MMA steps of 16
+// divide it).
 constexpr int64_t kLlmInt8KStep = 32;
-// xo and wo hold the gathered columns zero-filled up to a multiple of kLlmInt8PadCols (the sm90
-// int8 GEMM reads them in blocks of up to 128 columns: cuda/int8_gemm/outlier_sm90.cuh).
-constexpr int64_t kLlmInt8PadCols = 128;
-OCT_HD int64_t llm_int8_padded(int64_t count) {
-  return (count + kLlmInt8PadCols - 1) / kLlmInt8PadCols * kLlmInt8PadCols;
-}
+// Rows of xo and wo are K rounded up to this: the sm90 int8 GEMM loads them in TMA blocks of up to
+// 128 columns (cuda/int8_gemm/outlier_sm90.cuh), multiplying only the steps that hold outliers.
+constexpr int64_t kLlmInt8RowAlign = 128;
 
 struct LlmInt8Problem {
   int64_t m = 0, n = 0, k = 0;
@@ -64,7 +63,7 @@ struct LlmInt8Problem {
 
 // Byte offsets into the workspace. Every region starts at a multiple of 256 bytes from its start.
 struct LlmInt8Layout {
-  int64_t k_pad = 0;         // row stride of xo and wo: K rounded up to kLlmInt8PadCols
+  int64_t k_pad = 0;         // row stride of xo and wo: K rounded up to kLlmInt8RowAlign
   int64_t state = 0;         // int32 [2]: [0] the fused prep's grid barrier, [1] count
   int64_t colmax = 0;        // fp32 [K]: the column maxima (CPU); the flag words (CUDA: outlier
                              // candidates, then NaN, one bit per column: 2 * ceil(K / 32) words)
@@ -95,7 +94,7 @@ struct LlmInt8Layout {
       return align(r);
     };
     LlmInt8Layout l;
-    l.k_pad = llm_int8_padded(k);
+    l.k_pad = (k + kLlmInt8RowAlign - 1) / kLlmInt8RowAlign * kLlmInt8RowAlign;
     l.state = 0;
     l.colmax = 256;
     l.idx = at(l.colmax, mul(k, 4));

@@ -27,6 +27,9 @@ struct CountGate {
 template <class Kernel>
 __global__ void __launch_bounds__(Kernel::MaxThreadsPerBlock, Kernel::MinBlocksPerMultiprocessor)
 gated_device_kernel(CUTLASS_GRID_CONSTANT typename Kernel::Params const params, CountGate gate) {
+  // A kernel after us launched with PDL may place its CTAs as ours exit (it waits for our
+  // completion before it reads anything): with a closed gate that is at once.
+  allow_dependent_launch();
   wait_for_prerequisites();  // the count comes from an earlier kernel (a no-op without PDL)
   if ((*gate.count > gate.above) != gate.open_when_over) return;
   extern __shared__ char smem[];

@@ -1,8 +1,9 @@
 // LLM.int8()'s outlier part inside the sm90 int8 GEMM's main loop (cuda/llm_int8/llm_int8.cu):
 // after a tile's int8 K blocks, the tile's slices of the gathered outlier columns, xo [M, ld] and
 // wo [N, ld] (x's dtype; wo holds q[:, idx] as exact fp16/bf16 integers; both zero-padded to a
-// whole block), run through the same pipeline stages as K blocks of fp16/bf16 wgmma with fp32
-// accumulation into the same registers:
+// multiple of 32 columns, ld a multiple of the block), run through the same pipeline stages as K
+// blocks of fp16/bf16 wgmma with fp32 accumulation into the same registers (only the MMA steps of
+// 16 columns below the count):
 //
 //   F[m, n] = (float)acc[m, n] * a_scale[m] + sum_{i < count} xo[m, i] * wo[n, i]
 //
@@ -49,8 +50,8 @@ struct TiledMmaParts<TiledMMA<Atom, AtomLayout, Permutation>> {
 // The outlier operands and the count, as the GEMM's mainloop arguments carry them.
 template <class ElementO>
 struct OutlierOperands {
-  const ElementO* xo = nullptr;       // [m, ld]
-  const ElementO* wo = nullptr;       // [n, ld]
+  const ElementO* xo = nullptr;       // [m, ld], zero past the count to a multiple of 16
+  const ElementO* wo = nullptr;       // [n, ld], the same
   int64_t ld = 0;                     // a multiple of the block (BLK_K / 2 columns)
   const int32_t* count = nullptr;     // device memory
   const float* a_scale = nullptr;     // [m]
@@ -167,7 +168,8 @@ struct OutlierMainloop : Base {
   // kernel that wrote the count.
   CUTLASS_DEVICE int extra_stages(Params const& p) {
     if (extra_ < 0) {
-      const int64_t blocks = (int64_t(*p.count) + kBKo - 1) / kBKo;
+      count_ = *p.count;
+      const int64_t blocks = (int64_t(count_) + kBKo - 1) / kBKo;
       extra_ = int(blocks < p.ld / kBKo ? blocks : p.ld / kBKo);
     }
     return extra_;
@@ -270,12 +272,18 @@ struct OutlierMainloop : Base {
         __shfl_sync(0xffffffffu, thread_idx / cutlass::NumThreadsPerWarpGroup, 0)));
     Tensor tCrA = thr.make_fragment_A(thr.partition_A(sAo));  // (MMA, MMA_M, MMA_K, PIPE)
     Tensor tCrB = thr.make_fragment_B(thr.partition_B(sBo));  // (MMA, MMA_N, MMA_K, PIPE)
+    // The MMA steps of a block past the count would add zeros: skipped (8 outliers: one of four).
+    constexpr int kSteps = size<2>(decltype(tCrA){});
+    constexpr int kStepCols = kBKo / kSteps;
     for (int i = 0; i < extra; ++i) {
       if (i > 0) pipeline.consumer_wait(state, pipeline.consumer_try_wait(state));
       const int stage = state.index();
+      const int steps = (count_ - i * kBKo + kStepCols - 1) / kStepCols;
       warpgroup_fence_operand(acc_f);
       warpgroup_arrive();
-      cute::gemm(mma_o, tCrA(_, _, _, stage), tCrB(_, _, _, stage), acc_f);
+      CUTLASS_PRAGMA_UNROLL
+      for (int k = 0; k < kSteps; ++k)
+        if (k < steps) cute::gemm(mma_o, tCrA(_, _, k, stage), tCrB(_, _, k, stage), acc_f);
       warpgroup_commit_batch();
       warpgroup_wait<0>();
       warpgroup_fence_operand(acc_f);
@@ -290,6 +298,7 @@ struct OutlierMainloop : Base {
  private:
   int tiles_ = 0;   // tiles this thread has loaded or computed
   int extra_ = -1;  // extra stages per tile, once read
+  int count_ = 0;   // outlier columns
 };
 
 // ---- epilogue nodes

@@ -353,9 +353,19 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
   const int64_t words = (cols + 31) / 32, cap = llm_int8_promote_above(cols);
   uint32_t* s_mask = s_dyn;
   auto* s_idx = reinterpret_cast<int32_t*>(s_dyn + words);
-  uint32_t nan_seen = 0;
-  for (int64_t w = tid; w < words; w += kSpecFixThreads) nan_seen |= __ldcg(flags + words + w);
+  uint32_t nan_seen = 0, cand_seen = 0;
+  for (int64_t w = tid; w < words; w += kSpecFixThreads) {
+    nan_seen |= __ldcg(flags + words + w);
+    cand_seen |= __ldcg(flags + w);
+  }
   const bool any_nan = __syncthreads_or(nan_seen != 0);
+  if (!__syncthreads_or(cand_seen != 0)) {  // no outlier column, no NaN: xq and the scales stand
+    if (blockIdx.x == 0 && tid == 0) {
+      state[1] = 0;
+      if (outlier_count) *outlier_count = 0;
+    }
+    return;
+  }
   const int count = compact_words<kSpecFixThreads>(
       words, tid,
       [&](int64_t w) {
@@ -375,7 +385,7 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
     }
   }
   if (count > cap) return;  // promoted: the W8A16 pass computes the layer from x and q
-  const int padded = static_cast<int>(llm_int8_padded(count));
+  const int padded = (count + kKStep - 1) / kKStep * kKStep;
   constexpr int kWarps = kSpecFixThreads / 32;
   const int64_t row_blocks = (rows + kWarps - 1) / kWarps;
   if (blockIdx.x >= row_blocks) {  // q[n, idx] into wo: a warp per row of q
@@ -390,6 +400,7 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
   int8_t* qr = xq + row * cols;
   const float scale = scales[row];
   bool redo = any_nan;
+#pragma unroll 4
   for (int i = lane; i < padded; i += 32) {
     const Elem<D> v = i < count ? xr[s_idx[i]] : Element<D>::store(0.0f);
     xo[row * k_pad + i] = v;
@@ -661,7 +672,7 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
       words, tid, [&](int64_t w) { return __ldcg(flags + w) & ~__ldcg(flags + words + w); },
       [&](int i, int32_t col) { s_idx[i] = static_cast<uint16_t>(col); });
   __syncthreads();
-  const int padded = static_cast<int>(llm_int8_padded(count));
+  const int padded = (count + kKStep - 1) / kKStep * kKStep;
   if (blockIdx.x == 0) {
     for (int i = tid; i < count; i += kFusedThreads) idx[i] = s_idx[i];
     if (tid == 0) {
@@ -932,9 +943,9 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   // Promotion (more than K / 32 outlier columns; common/llm_int8.hpp): decided on the device.
   // Both layers are enqueued and the count read by each kernel picks the one that works: the
   // outlier GEMM and the sm90 int8 GEMM return at once when promoted, the W8A16 pass (after the
-  // int8 GEMM, so that it overwrites what the ungated kernels wrote) only runs when promoted. At
-  // decode sizes the decode kernel does both (its W8A16 branch): no further launch. Where the
-  // W8A16 kernels cannot run (w8a16::accepts), a plain kernel.
+  // ungated int8 GEMMs, so that it overwrites what they wrote; before the gated sm90 one) only
+  // runs when promoted. At decode sizes the decode kernel does both (its W8A16 branch): no
+  // further launch. Where the W8A16 kernels cannot run (w8a16::accepts), a plain kernel.
   const int64_t promote_above = llm_int8_promote_above(p.k);
   const bool w8a16_ok = w8a16::accepts(p.x, p.q, p.k);
   g.promote_above = promote_above;
@@ -1051,8 +1062,14 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   }
 
   // 3 + 4 in one GEMM where it computes the outlier part itself (the decode kernel; on sm90 the
-  // main loop)
-  if (computed || mainloop) {
+  // main loop). On sm90 both the int8 GEMM and the promoted pass are gated, so the promoted pass
+  // goes first: its closed gate then costs its CTAs' exit after the prep (under whose tail they
+  // were launched) instead of a launch after the GEMM's last CTAs.
+  if (mainloop) {
+    promoted_pass();
+    return gemm_s8(context, g, s);
+  }
+  if (computed) {
     gemm_s8(context, g, s);
     return promoted_pass();
   }
