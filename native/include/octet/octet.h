@@ -349,7 +349,7 @@ OCT_API oct_status_t oct_gemm_s8(oct_tensor_t a, oct_tensor_t b, oct_tensor_t a_
 /* ---------------------------------------------------------------- LLM.int8() */
 
 /* Workspace bytes for oct_linear_llm_int8 at a given M, N, K (each in [1, 2^31-1], K <= 131071).
- * About M*K (int8 activations) + 2*M*K (gathered outlier columns of x) + N*K (of the weight)
+ * About M*K (int8 activations) + 2*M*K (gathered outlier columns of x) + 2*N*K (of the weight)
  * + 2*M*N (the outlier part) bytes, plus small vectors. */
 OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k, int64_t* bytes);
 
@@ -374,7 +374,10 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  *     source term, never as a separate full-size add, in the order of oct_gemm_s8's epilogue:
  *       t = (float)acc[m,n] * w_scale[n];  y = fmaf(a_scale[m], t, bias[n] + C[m,n]);
  *     y rounded once to out's dtype. (C is held in out's dtype to halve its memory traffic; see
- *     native/src/cuda/llm_int8/llm_int8.cu.)
+ *     native/src/cuda/llm_int8/llm_int8.cu.) On sm_90 past decode sizes there is no C: the int8
+ *     GEMM's main loop adds the outlier products (exact, in fp32, the tensor cores' order) to the
+ *     dequantized accumulator F = (float)acc[m,n] * a_scale[m], then y = fmaf(1, F * w_scale[n],
+ *     bias[n]), rounded once to out's dtype.
  * With no outlier column, C is 0 and out equals oct_quantize_activations (dynamic per token)
  * followed by oct_gemm_s8 bit for bit.
  * x [M,K] fp16/bf16; q [N,K] int8; w_scale fp32 [N]; bias [N] x dtype or NULL; out [M,N] x dtype;
@@ -390,10 +393,9 @@ OCT_API oct_status_t oct_llm_int8_workspace_size(int64_t m, int64_t n, int64_t k
  * one works (the other's kernels return at once; an int8 GEMM off sm_90 runs and is
  * overwritten). At decode
  * sizes (M <= 16, on the tensor-core path) the int8 decode kernel computes the outlier part
- * itself (no C); otherwise a tensor-core outlier GEMM writes C. On sm_90 C is skipped (neither
- * written nor read) when there is no outlier column
- * (native/src/cuda/llm_int8/llm_int8.cu). The int8 GEMM takes its tensor-core path when
- * K % 16 == 0 and N % 8 == 0 (as oct_gemm_s8).
+ * itself (no C); past them the sm_90 int8 GEMM does (in its main loop: no C), and elsewhere a
+ * tensor-core outlier GEMM writes C (native/src/cuda/llm_int8/llm_int8.cu). The int8 GEMM takes
+ * its tensor-core path when K % 16 == 0 and N % 8 == 0 (as oct_gemm_s8).
  */
 OCT_API oct_status_t oct_linear_llm_int8(oct_tensor_t x, float threshold, oct_tensor_t q,
                                          oct_tensor_t w_scale, oct_tensor_t bias,

@@ -19,8 +19,9 @@ import dev.octet.internal.ffi.OctetH;
  *       are multiplied in FP16/BF16 with FP32 accumulation against the dequantized weight columns;
  *   <li>the <b>regular</b> columns are quantized per token to INT8 (their absmax only) and run
  *       through the int8 tensor-core GEMM;
- *   <li>the outlier product enters the int8 GEMM's epilogue as its source term: y = regular +
- *       outlier + bias, rounded once to x's dtype.
+ *   <li>the outlier product joins the int8 GEMM: y = regular + outlier + bias, rounded once to
+ *       x's dtype (on an H100 past decode sizes it is accumulated in FP32 inside the int8 GEMM's
+ *       main loop; elsewhere it enters the GEMM's epilogue as its source term).
  * </ul>
  *
  * The outlier columns are found on the device each call; their number never travels to the host
