@@ -137,7 +137,7 @@ void gemm_s8(const oct_context& context, const GemmS8Problem& p, void* stream) {
         default: int8_gemm::run_sm80_s32(p, s); return;
       }
 #else
-    case Path::kSm90Src: case Path::kSm80Src: case Path::kSm90: case Path::kSm80: break;
+    case Path::kSm90Outlier: case Path::kSm80Src: case Path::kSm90: case Path::kSm80: break;
 #endif
     case Path::kFallback: break;
   }
