@@ -27,7 +27,7 @@ struct GemmS8Problem {
   // epilogue beside the bias (LLM.int8()'s outlier part). Needs the scaled mode.
   const void* c = nullptr;
   oct_dtype_t out_dtype = OCT_DTYPE_INT32;  // INT32 (raw), FP16 or BF16
-  // Internal, with c: LLM.int8()'s outlier count (device memory).
+  // Internal: LLM.int8()'s outlier count (device memory), with c or the outlier operands below.
   const int32_t* c_count = nullptr;
   // Internal, with c and c_count: LLM.int8()'s gathered outlier columns. A kernel that can
   // computes the outlier part itself and never reads c: the decode kernel

@@ -28,14 +28,12 @@ const DeviceTraits& device_traits(int device) {
     fail(OCT_STATUS_NOT_SUPPORTED, "CUDA device ordinal %d is beyond the %d supported", device,
          kMaxDevices);
   std::call_once(once[device], [device] {
-    int major = 0, minor = 0, sms = 0, smem = 0, smem_sm = 0, reserved = 0;
+    int major = 0, minor = 0, sms = 0, smem = 0;
     OCT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
     OCT_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
     OCT_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
     OCT_CUDA_CHECK(cudaDeviceGetAttribute(&smem, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&smem_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
-    OCT_CUDA_CHECK(cudaDeviceGetAttribute(&reserved, cudaDevAttrReservedSharedMemoryPerBlock, device));
-    table[device] = DeviceTraits{major * 10 + minor, sms, smem, smem_sm, reserved};
+    table[device] = DeviceTraits{major * 10 + minor, sms, smem};
   });
   return table[device];
 }

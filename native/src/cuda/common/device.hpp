@@ -15,8 +15,6 @@ struct DeviceTraits {
   int sm = 0;              // major * 10 + minor
   int sm_count = 0;        // multiprocessors
   int smem_optin = 0;      // bytes of shared memory a block may opt in to
-  int smem_per_sm = 0;     // bytes of shared memory of a multiprocessor
-  int smem_reserved = 0;   // bytes the system reserves per resident block
 };
 
 // Throws NOT_SUPPORTED for an ordinal beyond the table (64 devices).

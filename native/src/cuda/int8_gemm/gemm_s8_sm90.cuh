@@ -196,8 +196,10 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
   mainloop.ptr_B = p.b;
   mainloop.dB = stride_b;
   if constexpr (kOutlier) {
-    if (p.outlier_x == nullptr || p.outlier_w == nullptr || p.c_count == nullptr || !p.a_per_row)
-      fail(OCT_STATUS_INTERNAL, "oct_gemm_s8: the sm90 outlier kernel needs xo, wo, the count and per-row scales");
+    if (p.outlier_x == nullptr || p.outlier_w == nullptr || p.c_count == nullptr ||
+        p.promote_x == nullptr || !p.a_per_row)
+      fail(OCT_STATUS_INTERNAL,
+           "oct_gemm_s8: the sm90 outlier kernel needs xo, wo, the count, the promotion gate and per-row scales");
     mainloop.outlier = {static_cast<const ElementD*>(p.outlier_x),
                         static_cast<const ElementD*>(p.outlier_w), p.outlier_ld, p.c_count, p.a_scale};
   }
@@ -223,16 +225,15 @@ void run(const GemmS8Problem& p, int sm_count, cudaStream_t stream, const char* 
   if (workspace != 0)
     fail(OCT_STATUS_INTERNAL, "oct_gemm_s8: kernel %s asks for %zu bytes of workspace", name,
          workspace);
-  // LLM.int8(): nothing to do when promoted. Behind the gate the count is read after the wait
-  // for the previous kernel, so the launch can use PDL.
-  if (kOutlier && p.promote_x != nullptr) {
+  // LLM.int8(): always behind its gate (nothing to do when promoted), whose CTAs wait for the
+  // previous kernel before anything reads the count, so the launch can use PDL.
+  if constexpr (kOutlier) {
     launch_gated<Kernel>(Kernel::to_underlying_arguments(args, nullptr),
                          CountGate{p.c_count, p.promote_above, false}, true, stream);
     return;
   }
   check_cutlass(gemm.initialize(args, nullptr, stream), "initialize", name);
-  // PDL except for an ungated outlier kernel, which reads the count before it could wait.
-  check_cutlass(gemm.run(stream, /*cuda_adapter=*/nullptr, /*launch_with_pdl=*/!kOutlier), "run", name);
+  check_cutlass(gemm.run(stream, /*cuda_adapter=*/nullptr, /*launch_with_pdl=*/true), "run", name);
   OCT_CUDA_CHECK_LAUNCH("CUTLASS sm90 int8 GEMM");
 }
 

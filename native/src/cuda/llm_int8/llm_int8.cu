@@ -358,14 +358,15 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
     nan_seen |= __ldcg(flags + words + w);
     cand_seen |= __ldcg(flags + w);
   }
-  const bool any_nan = __syncthreads_or(nan_seen != 0);
-  if (!__syncthreads_or(cand_seen != 0)) {  // no outlier column, no NaN: xq and the scales stand
+  // No flag (a NaN is flagged as a candidate too): no outlier column, xq and the scales stand.
+  if (!__syncthreads_or(cand_seen != 0)) {
     if (blockIdx.x == 0 && tid == 0) {
       state[1] = 0;
       if (outlier_count) *outlier_count = 0;
     }
     return;
   }
+  const bool any_nan = __syncthreads_or(nan_seen != 0);
   const int count = compact_words<kSpecFixThreads>(
       words, tid,
       [&](int64_t w) {
