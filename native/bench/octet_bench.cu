@@ -113,6 +113,7 @@ struct Options {
   std::set<std::string> ops;
   std::vector<LayerShape> shapes;
   std::vector<int64_t> ms;
+  std::vector<int64_t> outliers;  // llm_int8's planted outlier counts; empty: 0, 8, K / 32, K / 2
   bool quick = false;
   bool check = true;
   bool write_csv = true;
@@ -163,12 +164,14 @@ void usage() {
       "  --out-dir DIR     where <card>.csv is merged (default docs/bench)\n"
       "  --no-csv          print the table only\n"
       "  --card NAME       card name for the CSV (default: from the device name, e.g. h100)\n"
-      "  --device N        CUDA device (default 0)\n");
+      "  --device N        CUDA device (default 0)\n"
+      "  --outliers LIST   llm_int8's planted outlier columns (default 0,8,K/32,K/2; counts\n"
+      "                    above K are skipped)\n");
 }
 
 Options parse(int argc, char** argv) {
   Options o;
-  std::string ops = "all", shapes = "all", ms;
+  std::string ops = "all", shapes = "all", ms, outliers;
   double budget = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -186,6 +189,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--no-csv") o.write_csv = false;
     else if (a == "--card") o.card = next();
     else if (a == "--device") o.device = static_cast<int>(parse_int(next(), a, 0));
+    else if (a == "--outliers") outliers = next();
     else if (a == "-h" || a == "--help") { usage(); std::exit(0); }
     else throw std::invalid_argument("unknown option " + a + " (--help lists them)");
   }
@@ -215,6 +219,7 @@ Options parse(int argc, char** argv) {
            s, false});
     }
   }
+  for (const std::string& n : split(outliers, ',')) o.outliers.push_back(parse_int(n, "--outliers", 0));
   if (!ms.empty()) {
     for (const std::string& m : split(ms, ',')) {
       o.ms.push_back(parse_int(m, "--m"));
@@ -732,8 +737,16 @@ class Bench {
         std::printf("   skipped llm_int8: oct_linear_llm_int8 is not in this liboctet\n");
       } else {
         // 0, 8, K / 32 (the most the decomposition keeps) and K / 2 (promoted: the W8A16 layer)
-        for (int outliers : {0, 8, static_cast<int>(c.k / 32), static_cast<int>(c.k / 2)})
-          attempt("octet_llm_int8", [&] { llm_int8(c, outliers); });
+        std::vector<int64_t> counts = opt_.outliers;
+        if (counts.empty()) counts = {0, 8, c.k / 32, c.k / 2};
+        for (int64_t outliers : counts) {
+          if (outliers > c.k) {
+            ++skips_;
+            std::printf("   skipped llm_int8 with %lld outliers: K = %lld\n", (long long)outliers, (long long)c.k);
+            continue;
+          }
+          attempt("octet_llm_int8", [&] { llm_int8(c, static_cast<int>(outliers)); });
+        }
       }
     }
   }
