@@ -101,45 +101,55 @@ __device__ __forceinline__ void load8(const Elem<D>* __restrict__ xr, int64_t c0
 
 // Exclusive prefix sum of `v` over a block of kThreads threads in the order of `tid`, the
 // thread's linear index (warp shuffles, one shared-memory step for the warp totals); *total gets
-// the block's sum. Contains two __syncthreads().
+// the block's sum and *any the OR of `bits` over the block. One __syncthreads(): the warp totals
+// are double-buffered by the parity of `pass`, so consecutive calls alternate it (pass 0, 1, 2,
+// ...) and a barrier separates a sequence of calls from the next one.
 template <int kThreads>
-__device__ __forceinline__ int block_exclusive_scan(int v, int tid, int* total) {
+__device__ __forceinline__ int block_exclusive_scan(int v, int tid, int pass, int* total,
+                                                    uint32_t bits = 0, uint32_t* any = nullptr) {
   static_assert(kThreads % 32 == 0 && kThreads <= 1024, "whole warps");
   constexpr int kWarps = kThreads / 32;
-  __shared__ int warp_sums[kWarps];
-  const int lane = tid & 31, warp = tid >> 5;
+  __shared__ int warp_sums[2][kWarps];
+  __shared__ uint32_t warp_bits[2][kWarps];
+  const int lane = tid & 31, warp = tid >> 5, b = pass & 1;
   int incl = v;
 #pragma unroll
   for (int d = 1; d < 32; d <<= 1) {
     const int t = __shfl_up_sync(0xffffffffu, incl, d);
     if (lane >= d) incl += t;
   }
-  if (lane == 31) warp_sums[warp] = incl;
+  const uint32_t wbits = __reduce_or_sync(0xffffffffu, bits);
+  if (lane == 31) warp_sums[b][warp] = incl, warp_bits[b][warp] = wbits;
   __syncthreads();
   int before = 0, sum = 0;
+  uint32_t all = 0;
 #pragma unroll
   for (int w = 0; w < kWarps; ++w) {
-    before += w < warp ? warp_sums[w] : 0;
-    sum += warp_sums[w];
+    before += w < warp ? warp_sums[b][w] : 0;
+    sum += warp_sums[b][w];
+    all |= warp_bits[b][w];
   }
-  __syncthreads();  // warp_sums is rewritten by the next call
   *total = sum;
+  if (any != nullptr) *any |= all;
   return before + incl - v;
 }
 
-// Compaction of per-word outlier flags into an ascending list: flags_of(w) returns word w's
-// flags (bit b: column 32 w + b), emit(i, column) receives the i-th outlier column. Per pass of
-// kThreads words thread t owns word t (its loads all in flight at once in flags_of), and one
-// block scan of the words' popcounts places its indices. `tid` is the thread's index in the
-// block of kThreads; two barriers per pass. Returns the count.
+// Compaction of per-word outlier flags into an ascending list: flags_of(w, &bits) returns word
+// w's flags (bit b: column 32 w + b) and may OR bits of its own into `bits` (their OR over the
+// block goes to *any), emit(i, column) receives the i-th outlier column. Per pass of kThreads
+// words thread t owns word t (its loads all in flight at once in flags_of), and one block scan
+// of the words' popcounts places its indices. `tid` is the thread's index in the block of
+// kThreads; one barrier per pass, none after the last (the caller's before the list is read).
+// Returns the count.
 template <int kThreads, class Flags, class Emit>
-__device__ int compact_words(int64_t words, int tid, Flags flags_of, Emit emit) {
-  int running = 0;
-  for (int64_t base = 0; base < words; base += kThreads) {
+__device__ int compact_words(int64_t words, int tid, Flags flags_of, Emit emit, uint32_t* any = nullptr) {
+  int running = 0, pass = 0;
+  for (int64_t base = 0; base < words; base += kThreads, ++pass) {
     const int64_t w = base + tid;
-    const uint32_t flags = w < words ? flags_of(w) : 0u;
+    uint32_t bits = 0;
+    const uint32_t flags = w < words ? flags_of(w, bits) : 0u;
     int total = 0;
-    int at = running + block_exclusive_scan<kThreads>(__popc(flags), tid, &total);
+    int at = running + block_exclusive_scan<kThreads>(__popc(flags), tid, pass, &total, bits, any);
     for (uint32_t f = flags; f != 0; f &= f - 1) emit(at++, static_cast<int32_t>(w * 32 + __ffs(f) - 1));
     running += total;
   }
@@ -198,6 +208,13 @@ __device__ __forceinline__ void gather_wo_row(const int8_t* qr, const Index* s_i
 constexpr int kSpecFixThreads = 256;   // spec_fix_kernel: a warp per row of x (or of q)
 constexpr int kSpecLoopThreads = 256;  // spec_quant_loop_kernel
 
+// Per halfword of s, 0xffff where its bit 15 is set, else 0 (prmt's sign replication).
+__device__ __forceinline__ uint32_t halfword_masks(uint32_t s) {
+  uint32_t r;
+  asm("prmt.b32 %0, %1, 0, 0xbb99;" : "=r"(r) : "r"(s));
+  return r;
+}
+
 // ORs the outlier-candidate bits `big` and NaN bits `nan` of the 8 columns from c (c % 8 == 0;
 // big 0 past the end) into the flag words (flags[words + w]: NaN), from every lane of a warp whose
 // lanes hold consecutive chunks (the 4 lanes of a word combined). Rare: a warp with no candidate
@@ -207,7 +224,16 @@ constexpr int kSpecLoopThreads = 256;  // spec_quant_loop_kernel
 // row's loads instead, e.g. 4096^2 M = 2048, 8 outliers 87.8 -> 92.4 us, K / 2 115.6 -> 123.5.)
 __device__ __forceinline__ void set_flags(uint32_t* __restrict__ flags, int64_t words, int64_t c,
                                           uint32_t big, uint32_t nan) {
-  if (!__any_sync(0xffffffffu, big != 0)) return;
+  const uint32_t lanes = __ballot_sync(0xffffffffu, big != 0);
+  if (lanes == 0) return;
+  if (__popc(lanes) <= 4) {  // few (the common case with outliers): no combining
+    if (big != 0) {
+      const uint32_t shift = static_cast<uint32_t>(c & 31);
+      atomicOr(flags + (c >> 5), big << shift);
+      if (nan != 0) atomicOr(flags + words + (c >> 5), nan << shift);
+    }
+    return;
+  }
   const uint32_t shift = static_cast<uint32_t>(c & 31);
   uint32_t b = big << shift, n = nan << shift;
   b |= __shfl_xor_sync(0xffffffffu, b, 1), n |= __shfl_xor_sync(0xffffffffu, n, 1);
@@ -236,7 +262,11 @@ spec_quant_kernel(const Elem<D>* __restrict__ x, int64_t cols, float threshold,
     const int64_t c = c0 + it * kStride;  // zero (+0.0) past the end
     raw[it] = c < cols ? *reinterpret_cast<const uint4*>(xr + c) : make_uint4(0, 0, 0, 0);
   }
-  const uint32_t thr = B::below(threshold), thr2 = thr | (thr << 16);
+  // Per halfword |x| bits a (<= 0x7fff) > t exactly when a + (0x7fff - t) sets bit 15 (no carry
+  // out of the halfword): one add compares both halves of a word (t: the threshold's bits, or
+  // Inf's for NaN).
+  const uint32_t add_thr = (0x7fffu - B::below(threshold)) * 0x00010001u;
+  constexpr uint32_t kAddInf = (0x7fffu - B::kInf) * 0x00010001u, kTop2 = 0x80008000u;
   // Per chunk the common case first: no value above the threshold (NaN included: its bits are
   // above Inf's), the chunk's maximum taken as the per-token quantization takes it, nothing
   // flagged. A chunk with one (rare: at 8 outlier columns of 4096 about 2 per warp and row) takes
@@ -249,19 +279,18 @@ spec_quant_kernel(const Elem<D>* __restrict__ x, int64_t cols, float threshold,
   for (int it = 0; it < kIters; ++it) {
     uint32_t cm = max_abs_bits8(0u, raw[it]);
     big[it] = 0, nan[it] = 0;
-    if (__vcmpgtu2(cm, thr2) != 0) {
+    if (((cm + add_thr) & kTop2) != 0) {
       const uint32_t w0 = raw[it].x & kAbs2, w1 = raw[it].y & kAbs2, w2 = raw[it].z & kAbs2,
                      w3 = raw[it].w & kAbs2;
       // per halfword 0xffff above the threshold (NaN included)
-      const uint32_t g0 = __vcmpgtu2(w0, thr2), g1 = __vcmpgtu2(w1, thr2),
-                     g2 = __vcmpgtu2(w2, thr2), g3 = __vcmpgtu2(w3, thr2);
+      const uint32_t g0 = halfword_masks(w0 + add_thr), g1 = halfword_masks(w1 + add_thr),
+                     g2 = halfword_masks(w2 + add_thr), g3 = halfword_masks(w3 + add_thr);
       // value 2h is word h's low half, 2h + 1 its high half: one bit each, in order
       const uint32_t t = (g0 & 0x00010001u) | (g1 & 0x00040004u) | (g2 & 0x00100010u) | (g3 & 0x00400040u);
       big[it] = (t & 0x55u) | ((t >> 15) & 0xaau);
-      const uint32_t inf2 = B::kInf | (B::kInf << 16);
-      if (__vcmpgtu2(cm, inf2) != 0) {  // a NaN (rarer still)
-        const uint32_t n = (__vcmpgtu2(w0, inf2) & 0x00010001u) | (__vcmpgtu2(w1, inf2) & 0x00040004u) |
-                           (__vcmpgtu2(w2, inf2) & 0x00100010u) | (__vcmpgtu2(w3, inf2) & 0x00400040u);
+      if (((cm + kAddInf) & kTop2) != 0) {  // a NaN (rarer still)
+        const uint32_t n = (halfword_masks(w0 + kAddInf) & 0x00010001u) | (halfword_masks(w1 + kAddInf) & 0x00040004u) |
+                           (halfword_masks(w2 + kAddInf) & 0x00100010u) | (halfword_masks(w3 + kAddInf) & 0x00400040u);
         nan[it] = (n & 0x55u) | ((n >> 15) & 0xaau);
       }
       cm = __vmaxu2(__vmaxu2(w0 & ~g0, w1 & ~g1), __vmaxu2(w2 & ~g2, w3 & ~g3));
@@ -363,32 +392,40 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
   allow_dependent_launch();  // the int8 GEMM (sm90; or the decode kernel) waits for our completion
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int64_t words = (cols + 31) / 32, cap = llm_int8_promote_above(cols);
+  // The row's speculative scale (row blocks), loaded before the compaction: its L2 trip under
+  // the flags'
+  const int64_t row_at = int64_t(blockIdx.x) * (kSpecFixThreads / 32) + warp;
+  const float scale = row_at < rows ? __ldcg(scales + row_at) : 0.0f;
   uint32_t* s_mask = s_dyn;
   auto* s_idx = reinterpret_cast<int32_t*>(s_dyn + words);
-  uint32_t nan_seen = 0, cand_seen = 0;
-  for (int64_t w = tid; w < words; w += kSpecFixThreads) {
-    nan_seen |= __ldcg(flags + words + w);
-    cand_seen |= __ldcg(flags + w);
-  }
+  // The first pass's flag words stay in registers (K <= 8192: the only pass; one L2 trip).
+  uint32_t f0 = 0, n0 = 0;
+  if (tid < words) f0 = __ldcg(flags + tid), n0 = __ldcg(flags + words + tid);
+  uint32_t cand = f0;
+  for (int64_t w = tid + kSpecFixThreads; w < words; w += kSpecFixThreads) cand |= __ldcg(flags + w);
   // No flag (a NaN is flagged as a candidate too): no outlier column, xq and the scales stand.
-  if (!__syncthreads_or(cand_seen != 0)) {
+  if (!__syncthreads_or(cand != 0)) {
     if (blockIdx.x == 0 && tid == 0) {
       state[1] = 0;
       if (outlier_count) *outlier_count = 0;
     }
     return;
   }
-  const bool any_nan = __syncthreads_or(nan_seen != 0);
+  uint32_t nan_seen = 0;  // bit 0: a NaN column exists
   const int count = compact_words<kSpecFixThreads>(
       words, tid,
-      [&](int64_t w) {
-        const uint32_t f = __ldcg(flags + w) & ~__ldcg(flags + words + w);
-        s_mask[w] = f;
-        return f;
+      [&](int64_t w, uint32_t& bits) {
+        const bool first = w < kSpecFixThreads;
+        const uint32_t f = first ? f0 : __ldcg(flags + w), n = first ? n0 : __ldcg(flags + words + w);
+        bits = n != 0 ? 1u : 0u;
+        s_mask[w] = f & ~n;
+        return f & ~n;
       },
       [&](int i, int32_t col) {
         if (i < cap) s_idx[i] = col;
-      });
+      },
+      &nan_seen);
+  const bool any_nan = nan_seen != 0;
   __syncthreads();
   if (blockIdx.x == 0) {
     for (int i = tid; i < count && i < cap; i += kSpecFixThreads) idx[i] = s_idx[i];
@@ -407,11 +444,10 @@ spec_fix_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, float
     gather_wo_row<D>(q + n * cols, s_idx, count, padded, wo, wo_wide, n * k_pad, lane);
     return;
   }
-  const int64_t row = int64_t(blockIdx.x) * kWarps + warp;
+  const int64_t row = row_at;
   if (row >= rows) return;
   const Elem<D>* xr = x + row * cols;
   int8_t* qr = xq + row * cols;
-  const float scale = scales[row];
   bool redo = any_nan;
 #pragma unroll 4
   for (int i = lane; i < padded; i += 32) {
@@ -515,7 +551,7 @@ small_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, flo
 #pragma unroll
   for (int it = 0; it < kIters; ++it) {
     int total = 0;
-    int at = count + block_exclusive_scan<kSmallThreads>(__popc(flags[it]), threadIdx.x, &total);
+    int at = count + block_exclusive_scan<kSmallThreads>(__popc(flags[it]), threadIdx.x, it, &total);
     const Elem<D>* e = reinterpret_cast<const Elem<D>*>(&own[it]);
 #pragma unroll
     for (int j = 0; j < 8; ++j)
@@ -682,7 +718,7 @@ fused_prep_kernel(const Elem<D>* __restrict__ x, int64_t rows, int64_t cols, int
   // Phase 2: the outlier list (the same in every block); the rows' outlier values into xo, then
   // zeroed in shared memory, so that the rows' maxima and quantization need no mask.
   const int count = compact_words<kFusedThreads>(
-      words, tid, [&](int64_t w) { return __ldcg(flags + w) & ~__ldcg(flags + words + w); },
+      words, tid, [&](int64_t w, uint32_t&) { return __ldcg(flags + w) & ~__ldcg(flags + words + w); },
       [&](int i, int32_t col) { s_idx[i] = static_cast<uint16_t>(col); });
   __syncthreads();
   const int padded = (count + kKStep - 1) / kKStep * kKStep;
@@ -952,6 +988,11 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   // The sm90 int8 GEMM computes it in its main loop from xo and wo (wide: x's dtype): no c.
   const bool mainloop = route == int8_gemm::SourceRoute::kMainloop;
   if (mainloop) g.outlier_w = wo;
+  // The outlier GEMM's grid (step 3 below), checked before anything is enqueued. (The other grids
+  // fit: M and N are at most 2^31-1, the API's limit.)
+  if (!mainloop && !computed && p.m > int64_t(65535) * 64)
+    fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d on this device", (long long)p.m,
+         65535 * 64);
 
   // Promotion (more than K / 32 outlier columns; common/llm_int8.hpp): decided on the device.
   // Both layers are enqueued and the count read by each kernel picks the one that works: the
@@ -1041,8 +1082,6 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     gemm_s8(context, g, s);  // the decode kernel computes the outlier part
     return promoted_pass();
   } else {
-    if (p.m > 0x7fffffff)
-      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: x has %lld rows; at most 2^31-1", (long long)p.m);
     // 1 + 2 speculatively in two row passes: zero the count and the flag words
     const int64_t words = (p.k + 31) / 32;
     OCT_CUDA_CHECK(cudaMemsetAsync(ws + l.state, 0, static_cast<size_t>(256 + words * 8), s));
@@ -1063,8 +1102,6 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
     OCT_CUDA_CHECK_LAUNCH("spec_quant_kernel");
     constexpr int64_t kWarps = kSpecFixThreads / 32;
     const int64_t blocks = (p.m + kWarps - 1) / kWarps + (computed ? 0 : (p.n + kWarps - 1) / kWarps);
-    if (blocks > 0x7fffffff)
-      fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M + N = %lld is too large", (long long)(p.m + p.n));
     PdlLaunch fix(dim3(static_cast<unsigned>(blocks)), dim3(kSpecFixThreads), s, dev.sm >= 90);
     fix.cfg.dynamicSmemBytes = static_cast<size_t>((words + promote_above) * 4);  // <= 32 KB (K <= 131071)
     OCT_CUDA_CHECK(cudaLaunchKernelEx(&fix.cfg, vec ? spec_fix_kernel<D, true> : spec_fix_kernel<D, false>,
@@ -1088,9 +1125,7 @@ void launch(const oct_context& context, const LlmInt8Problem& p, const LlmInt8La
   }
   // 3: the outlier part into c (BM 16 for decode-sized M, else 64; zeros with no outlier column)
   const unsigned og_n = static_cast<unsigned>((p.n + kOgBN - 1) / kOgBN);
-  const int64_t og_m = p.m <= 16 ? 1 : (p.m + 63) / 64;
-  if (og_m > 65535)
-    fail(OCT_STATUS_NOT_SUPPORTED, "oct_linear_llm_int8: M = %lld exceeds %d", (long long)p.m, 65535 * 64);
+  const int64_t og_m = p.m <= 16 ? 1 : (p.m + 63) / 64;  // <= 65535: checked above
   const dim3 og_grid(og_n, static_cast<unsigned>(og_m));
   const auto* wo8 = static_cast<const int8_t*>(wo);
   if (p.m <= 16)
