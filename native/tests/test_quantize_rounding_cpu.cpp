@@ -6,7 +6,10 @@
 // per-token scale activation_scale(absmax), over absmax = every power of two of the dtype (many
 // quotients land exactly on half-integers), 400 arbitrary values and the largest finite one:
 // wherever pack8 would take the fast path (bounded and the test passes), its byte must be
-// quantize_value's; and the fast path must be the common case (near-ties are rare).
+// quantize_value's; and the fast path must be the common case (near-ties are rare). Then the
+// per-value form (Int8Quantizer::operator(), any scale: a static one, a weight's) under
+// arbitrary scales, quotients beyond 127 included: where its near-tie test passes, clamp(rint(y))
+// must be quantize_value's.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -70,12 +73,54 @@ void check_dtype(bool fp16, Counts& c) {
   }
 }
 
+// Int8Quantizer::operator() (cuda/common/quantize.cuh) on the host: clamp(rint(y)) where y is
+// more than 2^-15 from every half-integer (kRoundingMargin), against quantize_value, for every
+// finite value of the dtype under `scales` arbitrary scales (log-uniform over 2^-40 .. 2^20, and
+// a few edge ones).
+void check_any_scale(bool fp16, int scales, Counts& c) {
+  std::vector<float> values;
+  for (uint32_t h = 0; h < 0x8000u; ++h) {
+    const float v = value_of(fp16, static_cast<uint16_t>(h));
+    if (std::isfinite(v)) values.push_back(v);
+  }
+  std::vector<float> list{1.0f, 1.0f / 127.0f, 0x1p-149f, 0x1p-126f, 3.0e38f};
+  std::mt19937 rng(fp16 ? 3 : 4);
+  std::uniform_real_distribution<float> log2s(-40.0f, 20.0f);
+  while (static_cast<int>(list.size()) < scales) list.push_back(std::exp2(log2s(rng)));
+  for (const float scale : list) {
+    const float inv = 1.0f / scale;
+    for (const float mag : values) {
+      for (const float v : {mag, -mag}) {
+        ++c.checked;
+        const float y = octet::mul_rn(v, inv), r = std::rint(y);
+        if (!(std::fabs(y - r) < octet::kRoundingMargin)) continue;
+        ++c.fast;
+        const auto got = static_cast<int8_t>(std::fmin(std::fmax(r, -127.0f), 127.0f));
+        const int8_t want = octet::quantize_value(v, scale);
+        if (got != want) {
+          if (c.wrong < 5)
+            std::printf("  %s scale %a x %a: rint(x * inv) %d, quantize_value %d\n", fp16 ? "fp16" : "bf16",
+                        scale, v, got, want);
+          ++c.wrong;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
   Counts c;
   check_dtype(true, c);
   check_dtype(false, c);
+  Counts any;
+  check_any_scale(true, 300, any);
+  check_any_scale(false, 300, any);
+  std::printf("test_quantize_rounding_cpu: per-value form, %lld values under 600 scales, %lld on the "
+              "fast path, %lld wrong\n", any.checked, any.fast, any.wrong);
+  CHECK(any.wrong == 0);
+  CHECK(any.fast > any.checked * 9 / 10);
   std::printf("test_quantize_rounding_cpu: %lld values under %lld scales (%lld with inv too large "
               "to bound), %lld on the fast path (%.3f%%), %lld wrong\n",
               c.checked, c.scales, c.unbounded_scales, c.fast, 100.0 * c.fast / c.checked, c.wrong);

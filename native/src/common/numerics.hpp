@@ -55,14 +55,15 @@ OCT_HD float sub_rn(float a, float b) {
 }
 
 // Within this distance of 1/2 from an integer, y = RN(x * RN(1 / scale)) no longer decides how
-// x / scale rounds, and the CUDA quantizers redo the IEEE division (cuda/common/quantize.cuh).
-constexpr float kRoundingMargin = 0.5f - 0x1p-10f;
+// x / scale rounds, and the CUDA quantizers redo the IEEE division (cuda/common/quantize.cuh has
+// the bound: |y - RN(x / scale)| < 2^-15 wherever |x / scale| <= 128).
+constexpr float kRoundingMargin = 0.5f - 0x1p-15f;
 
 // The CUDA quantizers' fast rounding (cuda/common/quantize.cuh) of y = RN(x * RN(1 / scale)):
 // s = RN(y + 1.5 * 2^23) holds rint(y) in its low mantissa bits for |y| < 2^22 (its low byte is
 // rint(y)'s two's-complement byte), and r = s - 1.5 * 2^23 and y - r are exact (Sterbenz,
-// |y - r| <= 1/2). Returns whether y lies more than 2^-10 from every half-integer, which makes
-// rint(y) = rint(x / scale) wherever |x / scale| <= 256 (the argument is in quantize.cuh); a
+// |y - r| <= 1/2). Returns whether y lies more than 2^-15 from every half-integer, which makes
+// rint(y) = rint(x / scale) wherever |x / scale| <= 128 (the argument is in quantize.cuh); a
 // NaN or Inf y returns false. *bits: the bits of s.
 OCT_HD bool shifter_round(float y, uint32_t* bits) {
   constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23

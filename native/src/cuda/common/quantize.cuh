@@ -6,12 +6,16 @@
 // decided by y = x * (1 / scale) wherever that is safe and the division is redone only where it
 // is not:
 //   With Q = x / scale (exact), D = RN(Q) (the IEEE quotient) and y = RN(x * RN(1 / scale)):
-//   |D - Q| <= 2^-24 |Q| and |y - Q| <= (2^-23 + 2^-48) |Q|, so for |Q| <= 256,
-//   |y - D| < 2^-14. If y lies more than 2^-10 from every half-integer, D lies in the same
-//   open interval (k - 1/2, k + 1/2) and rint(D) = rint(y) = k. For |Q| > 256 both round
-//   beyond 127 with the same sign and clamp alike. Inf or NaN in y (a huge quotient, a zero or
+//   |D - Q| <= 2^-24 |Q| and |y - Q| <= (2^-23 + 2^-48) |Q|, so for |Q| <= 128,
+//   |y - D| <= 1.5 * 2^-16 + 2^-41 < 2^-15. If y lies more than 2^-15 from every half-integer
+//   (kRoundingMargin), D lies in the same open interval (k - 1/2, k + 1/2) and rint(D) =
+//   rint(y) = k. For |Q| > 128 both |y| and |D| exceed 127.5 (by the same bounds), round beyond
+//   127 with the same sign and clamp alike. Inf or NaN in y (a huge quotient, a zero or
 //   subnormal scale, x non-finite) fails the test and takes the division.
-// The slow path runs for ~0.2% of uniformly spread quotients (within 2^-10 of a half-integer).
+// The slow path runs for ~0.006% of uniformly spread quotients (within 2^-15 of a
+// half-integer): ~1.6% of a warp's chunks of 256 values. (With a 2^-10 margin it was 0.2% and
+// 40% of the chunks, the warp taking it for all its lanes: a quarter of the instructions of
+// LLM.int8()'s spec_quant_kernel; H100, docs/perf-notes-llm-int8.md, twenty-first session.)
 #pragma once
 
 #include <cuda_runtime.h>
@@ -48,7 +52,7 @@ struct Int8Quantizer {
 
   // v[0..7] quantized, as 8 bytes in order (the 4-byte words little-endian); value j is 0 where
   // bit j of `zero` is set. The fast path is numerics.hpp's shifter_round (rint(y) from the
-  // 1.5 * 2^23 shifter, with the test above: |y - r| < 1/2 - 2^-10; no rintf, no conversion),
+  // 1.5 * 2^23 shifter, with the test above: |y - r| < 1/2 - 2^-15; no rintf, no conversion),
   // taken for a `bounded` quantizer only: |y| < 127.25 keeps rint(y) in [-127, 127], so no clamp
   // either. All 8 values are rounded before one test; a value that fails it (a near-tie; NaN
   // anywhere) sends the 8 to the exact path. y = mul_rn(x, inv): no contraction into an fma.
