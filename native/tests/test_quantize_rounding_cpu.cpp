@@ -27,13 +27,19 @@ struct Counts {
 
 float value_of(bool fp16, uint16_t h) { return fp16 ? octet::half_to_float(h) : octet::bf16_to_float(h); }
 
-void check_dtype(bool fp16, Counts& c) {
-  // The dtype's finite non-negative values, ascending, and the absmax values to try.
+// The dtype's finite non-negative values, ascending.
+std::vector<float> finite_values(bool fp16) {
   std::vector<float> values;
   for (uint32_t h = 0; h < 0x8000u; ++h) {
     const float v = value_of(fp16, static_cast<uint16_t>(h));
     if (std::isfinite(v)) values.push_back(v);
   }
+  return values;
+}
+
+void check_dtype(bool fp16, Counts& c) {
+  // The absmax values to try.
+  const std::vector<float> values = finite_values(fp16);
   std::vector<float> absmaxes{0.0f, values.back()};
   for (int e = -160; e <= 160; ++e) {
     const float p = std::ldexp(1.0f, e);
@@ -78,11 +84,7 @@ void check_dtype(bool fp16, Counts& c) {
 // finite value of the dtype under `scales` arbitrary scales (log-uniform over 2^-40 .. 2^20, and
 // a few edge ones).
 void check_any_scale(bool fp16, int scales, Counts& c) {
-  std::vector<float> values;
-  for (uint32_t h = 0; h < 0x8000u; ++h) {
-    const float v = value_of(fp16, static_cast<uint16_t>(h));
-    if (std::isfinite(v)) values.push_back(v);
-  }
+  const std::vector<float> values = finite_values(fp16);
   std::vector<float> list{1.0f, 1.0f / 127.0f, 0x1p-149f, 0x1p-126f, 3.0e38f};
   std::mt19937 rng(fp16 ? 3 : 4);
   std::uniform_real_distribution<float> log2s(-40.0f, 20.0f);
