@@ -217,8 +217,8 @@ __device__ __forceinline__ uint32_t halfword_masks(uint32_t s) {
 
 // ORs the outlier-candidate bits `big` and NaN bits `nan` of the 8 columns from c (c % 8 == 0;
 // big 0 past the end) into the flag words (flags[words + w]: NaN), from every lane of a warp whose
-// lanes hold consecutive chunks (the 4 lanes of a word combined). Rare: a warp with no candidate
-// returns at once. Reductions (no value returned): the thread does not wait for L2. (Measured
+// lanes hold consecutive chunks (past 4 such lanes, the 4 of a word combined). Rare: a warp with
+// no candidate returns at once. Reductions (no value returned): the thread does not wait for L2. (Measured
 // slower on an H100: reading the word first and skipping the atomic where the bits were set,
 // which stalled every warp with a candidate for an L2 round trip, and that read issued with the
 // row's loads instead, e.g. 4096^2 M = 2048, 8 outliers 87.8 -> 92.4 us, K / 2 115.6 -> 123.5.)
