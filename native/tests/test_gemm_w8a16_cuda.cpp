@@ -9,7 +9,8 @@
 // output column only. Skipped (77) without a GPU. ctest runs it also with OCTET_W8A16_KERNEL =
 // skinny, gemm, sm90 and wgmma, forcing each kernel wherever it applies, and with the wgmma GEMM's
 // 256-token tile forced, its split along K forced (3 ranks; 4 on the 256-token tile), and its
-// tail launch forced on each token tile (OCTET_W8A16_TAIL=force).
+// tail launch forced on each token tile (OCTET_W8A16_TAIL=force), and the sm90 GEMM split in two
+// launches on halves of the features (OCTET_W8A16_SM90_SPLIT=force).
 #include <cstring>
 
 #include "w8a16_check.hpp"

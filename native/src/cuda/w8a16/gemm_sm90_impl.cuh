@@ -80,13 +80,16 @@ struct Sm90Gemm {
                                                       CollectiveEpilogue>;
   using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
 
-  static void run(const Problem& p, int sm_count, cudaStream_t stream) {
+  // ldo: out's row pitch in elements (p.n for the whole problem; the full N for a slice of the
+  // features, see slice_features).
+  static void run(const Problem& p, int64_t ldo, int sm_count, cudaStream_t stream) {
     using StrideA = typename Kernel::StrideA;
     using StrideB = typename Kernel::StrideB;
     using StrideD = typename Kernel::StrideD;
     const StrideA sa = cutlass::make_cute_packed_stride(StrideA{}, make_shape(p.n, p.k, 1));
     const StrideB sb = cutlass::make_cute_packed_stride(StrideB{}, make_shape(p.m, p.k, 1));
-    const StrideD sd = cutlass::make_cute_packed_stride(StrideD{}, make_shape(p.n, p.m, 1));
+    StrideD sd = cutlass::make_cute_packed_stride(StrideD{}, make_shape(p.n, p.m, 1));
+    get<1>(sd) = ldo;
 
     typename Gemm::Arguments args;
     args.mode = cutlass::gemm::GemmUniversalMode::kGemm;
@@ -135,16 +138,39 @@ template <typename T>
 using Mid = Sm90Gemm<T, Shape<_128, _64, _64>, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
                      cutlass::epilogue::TmaWarpSpecializedCooperative>;
 
+// Features [n0, n0 + n) of every token: the same GEMM on a slice of q, scales, bias and out (whose
+// row pitch stays the whole problem's N). n0 is a multiple of 128 here, so every pointer keeps
+// its 16-byte alignment.
+template <typename T>
+Problem slice_features(const Problem& p, int n0, int n) {
+  Problem s = p;
+  s.q = p.q + static_cast<int64_t>(n0) * p.k;
+  s.scales = p.scales + n0;
+  s.bias = p.bias ? static_cast<const T*>(p.bias) + n0 : nullptr;
+  s.out = static_cast<T*>(p.out) + n0;
+  s.n = n;
+  return s;
+}
+
+template <typename T>
+void run_tile(Sm90Tile tile, const Problem& p, int64_t ldo, int sm_count, cudaStream_t stream) {
+  switch (tile) {
+    case Sm90Tile::kMid: Mid<T>::run(p, ldo, sm_count, stream); return;
+    case Sm90Tile::kLarge: Large<T>::run(p, ldo, sm_count, stream); return;
+    case Sm90Tile::kHuge: Huge<T>::run(p, ldo, sm_count, stream); return;
+  }
+}
+
 }  // namespace
 
 template <typename T>
 void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream) {
-  if (p.m <= kSm90MidMaxM)
-    Mid<T>::run(p, sm_count, stream);
-  else if (p.m < kSm90HugeMinM)
-    Large<T>::run(p, sm_count, stream);
-  else
-    Huge<T>::run(p, sm_count, stream);
+  const Sm90Plan plan = plan_sm90(p.m, p.n, p.k, sm_count);
+  run_tile<T>(plan.first, plan.split_n < p.n ? slice_features<T>(p, 0, plan.split_n) : p, p.n,
+              sm_count, stream);
+  if (plan.split_n < p.n)
+    run_tile<T>(plan.rest, slice_features<T>(p, plan.split_n, p.n - plan.split_n), p.n, sm_count,
+                stream);
 }
 
 }  // namespace octet::cuda::w8a16

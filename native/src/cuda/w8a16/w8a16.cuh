@@ -119,6 +119,25 @@ template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cuda
 // its 128 x 256 tile; 128 x 128 between.
 constexpr int kSm90MidMaxM = 128;
 constexpr int kSm90HugeMinM = 1024;
+
+// The sm90 GEMM's tiles (features x tokens) and its plan: one launch, or two on complementary
+// slices of the features (the first split_n features, then the rest, each over all tokens), so
+// that a grid whose last round of the SMs would run nearly empty runs that work on smaller
+// tiles instead. The persistent kernels run in whole rounds of the SMs (a round of 128 x 256
+// tiles cost 46.5 us at K = 4096 on an H100, of 128 x 128 tiles 27 us: time = rounds x that,
+// within 1% from M = 1024 to 4096, perf notes), so e.g. (11008, 4096) at M = 2048 (688 tiles,
+// 5.2 rounds -> 6) runs 656 tiles in 5 rounds and the last 4 features' 64 tiles of 128 x 128 in
+// one short round. plan_sm90 picks the plan of fewest modelled rounds past M = 256 (up to it the
+// one launch of the tile above, which wgmma_beats_sm90 weighs); another plan must save 3% of the
+// model of that one. OCTET_W8A16_SM90_SPLIT = 0 never splits, = force splits wherever N has
+// two feature tiles (half of them, the rest on 128 x 128 tiles; tests), read once per process.
+enum class Sm90Tile { kMid, kLarge, kHuge };  // 128 x 64, 128 x 128, 128 x 256
+struct Sm90Plan {
+  Sm90Tile first;
+  int split_n;  // features of the first launch (== N: one launch)
+  Sm90Tile rest;
+};
+Sm90Plan plan_sm90(int m, int n, int k, int sm_count);
 #endif
 // Per channel past kSliceM and up to this M, our wgmma GEMM rather than the sm90 one where its
 // plan splits K, or takes fewer rounds of the SMs than the sm90 GEMM's 128 x 64 / 128 x 128
