@@ -12,11 +12,12 @@
 // activation type, and rounding our fp32 scales to fp16/bf16 would break the derived tolerance.
 //
 // Included by gemm_f16_sm90.cu and gemm_bf16_sm90.cu (one activation type each, so that the two
-// slow translation units build in parallel). Three tile shapes (GEMM M x GEMM N x K), all
+// slow translation units build in parallel). Four tile shapes (GEMM M x GEMM N x K), all
 // cooperative (two consumer warpgroups): 128 x 64 x 64 for mid token counts (more CTAs, less
-// token padding), 128 x 128 x 64, and 128 x 256 x 64 for large ones (more reuse per loaded tile).
+// token padding), 128 x 128 x 64, 128 x 192 x 64 and 128 x 256 x 64 for large ones (more reuse
+// per loaded tile); plan_sm90 (w8a16.cuh) picks one, or two launches on slices of the features.
 // Persistent tile scheduler, no workspace, no split-K: deterministic, allocation-free, and the
-// launch (host-built TMA descriptors passed by value) can be captured in a CUDA graph.
+// launches (host-built TMA descriptors passed by value) can be captured in a CUDA graph.
 #pragma once
 #if defined(OCTET_WITH_CUTLASS)
 
@@ -132,6 +133,9 @@ template <typename T>
 using Huge = Sm90Gemm<T, Shape<_128, _256, _64>, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
                       cutlass::epilogue::TmaWarpSpecializedCooperative>;
 template <typename T>
+using Wide = Sm90Gemm<T, Shape<_128, _192, _64>, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
+                      cutlass::epilogue::TmaWarpSpecializedCooperative>;
+template <typename T>
 using Large = Sm90Gemm<T, Shape<_128, _128, _64>, cutlass::gemm::KernelTmaWarpSpecializedCooperative,
                        cutlass::epilogue::TmaWarpSpecializedCooperative>;
 template <typename T>
@@ -157,6 +161,7 @@ void run_tile(Sm90Tile tile, const Problem& p, int64_t ldo, int sm_count, cudaSt
   switch (tile) {
     case Sm90Tile::kMid: Mid<T>::run(p, ldo, sm_count, stream); return;
     case Sm90Tile::kLarge: Large<T>::run(p, ldo, sm_count, stream); return;
+    case Sm90Tile::kWide: Wide<T>::run(p, ldo, sm_count, stream); return;
     case Sm90Tile::kHuge: Huge<T>::run(p, ldo, sm_count, stream); return;
   }
 }

@@ -120,18 +120,19 @@ template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cuda
 constexpr int kSm90MidMaxM = 128;
 constexpr int kSm90HugeMinM = 1024;
 
-// The sm90 GEMM's tiles (features x tokens) and its plan: one launch, or two on complementary
-// slices of the features (the first split_n features, then the rest, each over all tokens), so
-// that a grid whose last round of the SMs would run nearly empty runs that work on smaller
-// tiles instead. The persistent kernels run in whole rounds of the SMs (a round of 128 x 256
-// tiles cost 46.5 us at K = 4096 on an H100, of 128 x 128 tiles 27 us: time = rounds x that,
-// within 1% from M = 1024 to 4096, perf notes), so e.g. (11008, 4096) at M = 2048 (688 tiles,
-// 5.2 rounds -> 6) runs 656 tiles in 5 rounds and the last 4 features' 64 tiles of 128 x 128 in
-// one short round. plan_sm90 picks the plan of fewest modelled rounds past M = 256 (up to it the
+// The sm90 GEMM's tiles (features x tokens) and its plan: one launch on one tile, or two on
+// complementary slices of the features (the first split_n features, then the rest, each over
+// all tokens), so that a grid whose last round of the SMs would run nearly empty runs that work
+// on smaller tiles instead. The persistent kernels run in whole rounds of the SMs (a round of
+// 128 x 256 tiles cost 46.5 us at K = 4096 on an H100, of 128 x 128 tiles 27 us, of 128 x 192
+// tiles ~0.75 of the first: time = rounds x that, within 1% from M = 1024 to 4096, perf notes),
+// so e.g. (11008, 4096) at M = 2048 (688 tiles, 5.2 rounds -> 6) runs 656 tiles in 5 rounds and
+// the last 4 features' tiles in one short round, and at M = 512 takes 258 tiles of 128 x 192
+// (2 rounds) rather than 344 of 128 x 128 (3). plan_sm90 picks the plan of fewest modelled rounds past M = 256 (up to it the
 // one launch of the tile above, which wgmma_beats_sm90 weighs); another plan must save 3% of the
 // model of that one. OCTET_W8A16_SM90_SPLIT = 0 never splits, = force splits wherever N has
-// two feature tiles (half of them, the rest on 128 x 128 tiles; tests), read once per process.
-enum class Sm90Tile { kMid, kLarge, kHuge };  // 128 x 64, 128 x 128, 128 x 256
+// two feature tiles (half of them, the rest on 128 x 192 tiles; tests), read once per process.
+enum class Sm90Tile { kMid, kLarge, kWide, kHuge };  // 128 x 64, 128 x 128, 128 x 192, 128 x 256
 struct Sm90Plan {
   Sm90Tile first;
   int split_n;  // features of the first launch (== N: one launch)
