@@ -15,7 +15,7 @@
 // slow translation units build in parallel). Four tile shapes (GEMM M x GEMM N x K), all
 // cooperative (two consumer warpgroups): 128 x 64 x 64 for mid token counts (more CTAs, less
 // token padding), 128 x 128 x 64, 128 x 192 x 64 and 128 x 256 x 64 for large ones (more reuse
-// per loaded tile); plan_sm90 (w8a16.cuh) picks one, or two launches on slices of the features.
+// per loaded tile); plan_sm90 (plan_sm90.hpp) picks one, or two launches on slices of the features.
 // Persistent tile scheduler, no workspace, no split-K: deterministic, allocation-free, and the
 // launches (host-built TMA descriptors passed by value) can be captured in a CUDA graph.
 #pragma once
@@ -170,7 +170,7 @@ void run_tile(Sm90Tile tile, const Problem& p, int64_t ldo, int sm_count, cudaSt
 
 template <typename T>
 void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream) {
-  const Sm90Plan plan = plan_sm90(p.m, p.n, p.k, sm_count);
+  const Sm90Plan plan = plan_sm90(p.m, p.n, p.k, sm_count, sm90_split_mode());
   run_tile<T>(plan.first, plan.split_n < p.n ? slice_features<T>(p, 0, plan.split_n) : p, p.n,
               sm_count, stream);
   if (plan.split_n < p.n)

@@ -52,70 +52,15 @@ int forced_tiles() {
 
 namespace w8a16 {
 
-#if defined(OCTET_WITH_CUTLASS)
-namespace {
-
-int sm90_tokens(Sm90Tile t) {
-  switch (t) {
-    case Sm90Tile::kMid: return 64;
-    case Sm90Tile::kLarge: return 128;
-    case Sm90Tile::kWide: return 192;
-    default: return 256;
-  }
-}
-
-// A round of the SMs on the tile, in units of a round of 128 x 256 tiles (H100, K = 4096:
-// 128 x 128 27 us against 46.5; H200: 128 x 192 0.70-0.75 of it, 128 x 128 0.57-0.62; perf notes).
-double sm90_round_cost(Sm90Tile t) {
-  return t == Sm90Tile::kHuge ? 1.0 : (t == Sm90Tile::kWide ? 0.75 : 0.58);
-}
-
-// The modelled time of the tile on m tokens x n features: its rounds of the SMs.
-double sm90_cost(Sm90Tile t, int64_t m, int64_t n, int sm_count) {
-  const int64_t tokens = sm90_tokens(t);
-  const int64_t tiles = ((n + 127) / 128) * ((m + tokens - 1) / tokens);
-  return static_cast<double>((tiles + sm_count - 1) / sm_count) * sm90_round_cost(t);
-}
-
-// 0 = unset, 1 = never split, 2 = force (see w8a16.cuh).
-int sm90_split_mode() {
-  static const int mode = [] {
+Sm90Split sm90_split_mode() {
+  static const Sm90Split mode = [] {
     const char* v = std::getenv("OCTET_W8A16_SM90_SPLIT");
-    if (v == nullptr) return 0;
-    return std::strcmp(v, "force") == 0 ? 2 : (std::strcmp(v, "0") == 0 ? 1 : 0);
+    if (v == nullptr) return Sm90Split::kModel;
+    if (std::strcmp(v, "force") == 0) return Sm90Split::kForce;
+    return std::strcmp(v, "0") == 0 ? Sm90Split::kNever : Sm90Split::kModel;
   }();
   return mode;
 }
-
-}  // namespace
-
-Sm90Plan plan_sm90(int m, int n, int k, int sm_count) {
-  const Sm90Tile base =
-      m <= kSm90MidMaxM ? Sm90Tile::kMid : (m < kSm90HugeMinM ? Sm90Tile::kLarge : Sm90Tile::kHuge);
-  Sm90Plan best{base, n, base};
-  const int features = (n + 127) / 128;
-  const int mode = sm90_split_mode();
-  if (base == Sm90Tile::kMid || mode == 1 || features < 2) return best;
-  if (mode == 2) return {base, 128 * (features / 2), Sm90Tile::kWide};
-  // Up to kWgmmaPerChannelMaxM the one-launch plan: wgmma_beats_sm90 (measured there) counts it.
-  if (m <= kWgmmaPerChannelMaxM) return best;
-  // The second launch's start after the first's end: ~1.5 us at K = 4096 (an estimate).
-  const double launch = 1.5 / 46.5 * 4096.0 / k;
-  const double one = sm90_cost(base, m, n, sm_count);
-  double best_cost = one;
-  for (Sm90Tile first : {Sm90Tile::kLarge, Sm90Tile::kWide, Sm90Tile::kHuge}) {
-    const double whole = sm90_cost(first, m, n, sm_count);
-    if (whole < best_cost && whole <= 0.97 * one) best = {first, n, first}, best_cost = whole;
-    for (int f = 1; f < features; ++f)
-      for (Sm90Tile rest : {Sm90Tile::kLarge, Sm90Tile::kWide}) {
-        const double c = sm90_cost(first, m, 128 * f, sm_count) +
-                         sm90_cost(rest, m, n - 128 * f, sm_count) + launch;
-        if (c < best_cost && c <= 0.97 * one) best = {first, 128 * f, rest}, best_cost = c;
-      }
-  }
-  return best;
-}
-#endif
 
 void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
   const DeviceTraits& dev = device_traits(device);

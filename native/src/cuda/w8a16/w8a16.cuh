@@ -26,6 +26,7 @@
 
 #include "common/objects.hpp"
 #include "cuda/common/mma.cuh"  // Int8x4, Mma (octet::cuda)
+#include "cuda/w8a16/plan_sm90.hpp"
 
 namespace octet::cuda::w8a16 {
 
@@ -113,40 +114,14 @@ constexpr int kSkinnyLimitM = 128;
 template <typename T> void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream);
 
 #if defined(OCTET_WITH_CUTLASS)
-// Hopper (sm_90a) CUTLASS mixed-input GEMM, per-channel scales only (gemm_sm90_impl.cuh).
+// Hopper (sm_90a) CUTLASS mixed-input GEMM, per-channel scales only (gemm_sm90_impl.cuh), on the
+// plan of plan_sm90.hpp.
 template <typename T> void launch_gemm_sm90(const Problem& p, int sm_count, cudaStream_t stream);
-// Token counts up to which the sm90 GEMM uses its 128 x 64 (features x tokens) tile; from which
-// its 128 x 256 tile; 128 x 128 between.
-constexpr int kSm90MidMaxM = 128;
-constexpr int kSm90HugeMinM = 1024;
-
-// The sm90 GEMM's tiles (features x tokens) and its plan: one launch on one tile, or two on
-// complementary slices of the features (the first split_n features, then the rest, each over
-// all tokens), so that a grid whose last round of the SMs would run nearly empty runs that work
-// on smaller tiles instead. The persistent kernels run in whole rounds of the SMs (a round of
-// 128 x 256 tiles cost 46.5 us at K = 4096 on an H100, of 128 x 128 tiles 27 us, of 128 x 192
-// tiles ~0.75 of the first: time = rounds x that, within 1% from M = 1024 to 4096, perf notes),
-// so e.g. (11008, 4096) at M = 2048 (688 tiles, 5.2 rounds -> 6) runs 656 tiles in 5 rounds and
-// the last 4 features' tiles in one short round, and at M = 512 takes 258 tiles of 128 x 192
-// (2 rounds) rather than 344 of 128 x 128 (3). plan_sm90 picks the plan of fewest modelled rounds past M = 256 (up to it the
-// one launch of the tile above, which wgmma_beats_sm90 weighs); another plan must save 3% of the
-// model of that one. OCTET_W8A16_SM90_SPLIT = 0 never splits, = force splits wherever N has
-// two feature tiles (half of them, the rest on 128 x 192 tiles; tests), read once per process.
-enum class Sm90Tile { kMid, kLarge, kWide, kHuge };  // 128 x 64, 128 x 128, 128 x 192, 128 x 256
-struct Sm90Plan {
-  Sm90Tile first;
-  int split_n;  // features of the first launch (== N: one launch)
-  Sm90Tile rest;
-};
-Sm90Plan plan_sm90(int m, int n, int k, int sm_count);
 #endif
-// Per channel past kSliceM and up to this M, our wgmma GEMM rather than the sm90 one where its
-// plan splits K, or takes fewer rounds of the SMs than the sm90 GEMM's 128 x 64 / 128 x 128
-// tiles (a round of 256-token tiles counting 1.5; wgmma_beats_sm90, gemm_wgmma.cu). Measured
-// (H100, perf notes), M = 65..256: faster by 4-48% where it splits or takes fewer rounds
-// (Llama-2 and Llama-3 shapes), slower (+15-23%) with as many rounds ((6144, 4096) at M = 192,
-// 256); at M = 384 and 512 (as many rounds, counted so) slower by 10-18%.
-constexpr int kWgmmaPerChannelMaxM = 256;
+// OCTET_W8A16_SM90_SPLIT (plan_sm90.hpp), read once per process (gemm_w8a16.cu).
+Sm90Split sm90_split_mode();
+// Per channel past kSliceM and up to kWgmmaPerChannelMaxM (plan_sm90.hpp): whether our wgmma
+// GEMM beats the sm90 one's one launch there (gemm_wgmma.cu).
 template <typename T> bool wgmma_beats_sm90(const Problem& p, int device);
 
 // Whether the sm90 GEMM can take the problem: per channel (CUTLASS's group-scale mode wants
