@@ -9,7 +9,8 @@
 // would run nearly empty runs better as two launches on complementary slices of the features
 // (the first split_n features, then the rest, each over all tokens), the rest on smaller tiles,
 // or on another tile: e.g. (11008, 4096) at M = 2048 (688 tiles of 128 x 256, 5.2 rounds -> 6)
-// runs 14 features' tiles in one round and the rest on 128 x 192 tiles in 6 rounds of 0.75, and
+// runs its first 1792 features (14 tiles of 128) on 128 x 256 tiles in one round and the other
+// 9216 on 128 x 192 tiles in 6 rounds of 0.75, and
 // at M = 512 takes 258 tiles of 128 x 192 (2 rounds) rather than 344 of 128 x 128 (3).
 // plan_sm90 picks the plan of fewest modelled rounds past kWgmmaPerChannelMaxM (up to it, and
 // with one feature tile, the one launch of the tile by M, which wgmma_beats_sm90 weighs); another
@@ -39,8 +40,8 @@ struct Sm90Plan {
   int split_n;  // features of the first launch (== N: one launch)
   Sm90Tile rest;
 };
-// OCTET_W8A16_SM90_SPLIT: unset = the model; 0 = never split; force = split wherever N has two
-// feature tiles (half of them, the rest on 128 x 192 tiles; tests).
+// OCTET_W8A16_SM90_SPLIT: unset = the model; 0 = never split; force = split past M = 128
+// wherever N has two feature tiles (half of them, the rest on 128 x 192 tiles; tests).
 enum class Sm90Split { kModel, kNever, kForce };
 
 inline int sm90_tokens(Sm90Tile t) {
