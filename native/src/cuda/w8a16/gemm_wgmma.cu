@@ -27,9 +27,9 @@
 // 8 K steps unrolled (the split main loop, at wgmma_kernel); per channel, and per group of other
 // sizes, one set, the warpgroup's wgmma drained at each group's end before the rescaling.
 // Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
-// Where the grid of 128-token tiles fills few SMs, K is split over a cluster of 2 or 3 CTAs per
-// tile (split_k): the other ranks hand their scaled sums to rank 0 through distributed shared
-// memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
+// Where the grid fills few SMs, K is split over a cluster of CTAs per tile (split_k: 2 or 3 on
+// the 128-token tile, 2 on the 256-token one): the other ranks hand their scaled sums to rank 0
+// through distributed shared memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
 // go in two launches (plan): the full rounds, then the rest on 128-token tiles, split so where
 // that pays. No workspace, no atomics: deterministic; launched with PDL only behind LLM.int8()'s
 // gate; graph capturable (the tensor maps travel by value in the kernel parameters).
@@ -812,28 +812,27 @@ int forced_split() {
 
 // The split along K (1 = none) for a grid of `ctas` output tiles of `bt` tokens whose CTAs walk
 // `steps` K steps in `units` (groups per group, steps per channel), `active(s)` clusters of s CTAs
-// fitting at once. Measured (H100, perf notes), the hand-off of the partial sums costs ~8 us with
-// 2 ranks and ~12 with 3 on the 128-token tile (4 ranks and the 256-token tile more still), and a
-// split grid that needs more than one round of clusters lost wherever measured; so: the 128-token
-// tile, 2 or 3 ranks whose clusters all fit at once, where split_wgmma_us (w8a16.cuh) beats the
-// unsplit grid's rounds.
+// fitting at once, and its modelled time (split_wgmma_us, w8a16.cuh; 0 where forced). A split
+// grid that needs more than one round of clusters lost wherever measured; so: 2 or 3 ranks on
+// the 128-token tile, 2 on the 256-token one, whose clusters all fit at once, where that beats
+// the unsplit grid's rounds.
+struct Split {
+  int splits = 1;
+  double us = 0.0;
+};
 template <typename Active>
-int split_k(int bt, int steps, int units, int64_t ctas, int sms, Active&& active) {
-  if (const int forced = forced_split(); forced != 0) return forced < units ? forced : units;
-  if (bt != 128) return 1;
-  int best = 1;
-  double best_us = static_cast<double>((ctas + sms - 1) / sms) * split_wgmma_us(steps, 1);
-  for (int s = 2; s <= 3 && s <= units; ++s) {
+Split split_k(int bt, int steps, int units, int64_t ctas, int sms, Active&& active) {
+  if (const int forced = forced_split(); forced != 0) return {forced < units ? forced : units, 0.0};
+  const bool wide = bt == 256;
+  Split best{1, static_cast<double>((ctas + sms - 1) / sms) * split_wgmma_us(steps, 1, wide)};
+  for (int s = 2; s <= (wide ? 2 : 3) && s <= units; ++s) {
     if (ctas > active(s)) continue;
-    const double us = split_wgmma_us(steps, s);
-    if (us < best_us) best = s, best_us = us;
+    const double us = split_wgmma_us(steps, s, wide);
+    if (us < best.us) best = {s, us};
   }
   return best;
 }
 
-// A round of 256-token tiles costs ~1.36-1.45 rounds of 128-token tiles (H100, the split main
-// loop and per channel alike; perf notes); the rules below count 1.5.
-constexpr double kWideRound = 1.5;
 // What a second launch adds (its start after the first's last CTA): an estimate, not measured
 // apart from the tail's whole gain (perf notes).
 constexpr double kLaunchUs = 2.0;
@@ -910,7 +909,11 @@ Plan plan(const Problem& p, int device) {
     return active_clusters<wgmma_kernel<T, kPerGroup, 128, kGroupSteps>>(device, s,
                                                                           Tile<128>::kSmemBytes);
   };
-  pl.splits = split_k(kBT, steps, units, pl.ctas, sms, active128);
+  auto active = [&](int s) {
+    return active_clusters<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(device, s,
+                                                                          Tile<kBT>::kSmemBytes);
+  };
+  pl.splits = split_k(kBT, steps, units, pl.ctas, sms, active).splits;
   constexpr int kSub = kBT / 128;  // 128-token tiles per kBT-token tile
   const int mode = tail_mode();
   if (mode == 2) {
@@ -918,11 +921,11 @@ Plan plan(const Problem& p, int device) {
   } else if (mode == 0 && pl.splits == 1 && forced_split() == 0) {
     const int64_t rounds = (pl.ctas + sms - 1) / sms, rest = pl.ctas - (rounds - 1) * sms;
     // the tail as it is: one more round of the grid's tiles
-    double best_us = split_wgmma_us(steps, 1) * (kBT == 256 ? kWideRound : 1.0);
+    double best_us = split_wgmma_us(steps, 1, kBT == 256);
     for (int s = 1; s <= 3 && s <= units && rounds >= 2; ++s) {
       if (rest * kSub * s > sms || (s > 1 && rest * kSub > active128(s))) continue;
       if (s == 1 && kSub == 1) continue;  // (that is the tail as it is)
-      const double us = split_wgmma_us(steps, s) + kLaunchUs;
+      const double us = split_wgmma_us(steps, s, false) + kLaunchUs;
       if (us < best_us) best_us = us, pl.first = pl.ctas - rest, pl.tail_splits = s;
     }
   }
@@ -939,21 +942,43 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                                                  pl.ctas - pl.first, pl.tail_splits, stream);
 }
 
-// OCTET_W8A16_WGMMA_TOKENS = 128 | 256 forces the token tile (benchmark and tests); unset,
-// 256-token tiles where their rounds of the SMs, at kWideRound rounds of 128-token tiles each,
-// take less time (so that two rounds of 256 beat three of 128: (11008, 4096) at M = 512: 102 us
-// against 109). Read once per process.
-int token_tile(const Problem& p, int device) {
+// OCTET_W8A16_WGMMA_TOKENS = 128 | 256 forces the token tile (benchmark and tests), read once
+// per process. Unset: the tile whose grid split_k models faster: unsplit, 256-token tiles where
+// their rounds of the SMs, at kWideRound rounds of 128-token tiles each, take no more time (so
+// that two rounds of 256 beat three of 128: (11008, 4096) at M = 512: 102 us against 109, H100);
+// and 256-token tiles split in two where that beats the 128-token grid, split or not (N = 4096
+// at M = 384..512: 128 or 64 tiles of 128 or 256 tokens, one round either way).
+int forced_tokens() {
   static const int forced = [] {
     const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS");
     const int t = v != nullptr ? std::atoi(v) : 0;
     return t == 128 || t == 256 ? t : 0;
   }();
-  if (forced != 0) return forced;
+  return forced;
+}
+
+template <typename T, bool kPerGroup, int kGroupSteps>
+int token_tile(const Problem& p, int device) {
+  if (const int forced = forced_tokens(); forced != 0) return forced;
   const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
-  const int64_t rounds128 = (n_tiles * ((p.m + 127) / 128) + sms - 1) / sms;
-  const int64_t rounds256 = (n_tiles * ((p.m + 255) / 256) + sms - 1) / sms;
-  return static_cast<double>(rounds256) * kWideRound <= static_cast<double>(rounds128) ? 256 : 128;
+  const int64_t tiles128 = n_tiles * ((p.m + 127) / 128), tiles256 = n_tiles * ((p.m + 255) / 256);
+  const int64_t rounds128 = (tiles128 + sms - 1) / sms, rounds256 = (tiles256 + sms - 1) / sms;
+  if (static_cast<double>(rounds256) * kWideRound <= static_cast<double>(rounds128)) return 256;
+  if (forced_split() != 0) return 128;
+  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
+  const int steps = units * (kPerGroup ? p.group_size / kBK : 1);
+  auto active = [&](auto bt) {
+    return [&device](int s) {
+      constexpr int kBT = decltype(bt)::value;
+      return active_clusters<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(device, s,
+                                                                            Tile<kBT>::kSmemBytes);
+    };
+  };
+  const Split narrow = split_k(128, steps, units, tiles128, static_cast<int>(sms),
+                               active(std::integral_constant<int, 128>{}));
+  const Split wide = split_k(256, steps, units, tiles256, static_cast<int>(sms),
+                             active(std::integral_constant<int, 256>{}));
+  return wide.us < narrow.us ? 256 : 128;
 }
 
 }  // namespace
@@ -962,7 +987,7 @@ template <typename T>
 bool wgmma_beats_sm90(const Problem& p, int device) {
 #if defined(OCTET_WITH_CUTLASS)
   if (p.groups != 1 || p.m <= kSliceM || p.m > kWgmmaPerChannelMaxM) return false;
-  const int bt = token_tile(p, device);
+  const int bt = token_tile<T, false, 0>(p, device);
   const Plan pl = bt == 256 ? plan<T, false, 256>(p, device) : plan<T, false, 128>(p, device);
   if (pl.splits > 1) return true;
   const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
@@ -977,17 +1002,24 @@ bool wgmma_beats_sm90(const Problem& p, int device) {
 #endif
 }
 
+template <typename T, bool kPerGroup, int kGroupSteps>
+void launch_tokens(const Problem& p, int device, cudaStream_t stream) {
+  if (token_tile<T, kPerGroup, kGroupSteps>(p, device) == 256)
+    launch<T, kPerGroup, 256, kGroupSteps>(p, device, stream);
+  else
+    launch<T, kPerGroup, 128, kGroupSteps>(p, device, stream);
+}
+
 template <typename T>
 void launch_gemm_wgmma(const Problem& p, int device, cudaStream_t stream) {
-  const bool wide = token_tile(p, device) == 256;
   if (p.groups > 1 && p.group_size == 64)
-    wide ? launch<T, true, 256, 1>(p, device, stream) : launch<T, true, 128, 1>(p, device, stream);
+    launch_tokens<T, true, 1>(p, device, stream);
   else if (p.groups > 1 && p.group_size == 128)
-    wide ? launch<T, true, 256, 2>(p, device, stream) : launch<T, true, 128, 2>(p, device, stream);
+    launch_tokens<T, true, 2>(p, device, stream);
   else if (p.groups > 1)  // other multiples of 64: a drain at every group's end
-    wide ? launch<T, true, 256>(p, device, stream) : launch<T, true, 128>(p, device, stream);
+    launch_tokens<T, true, 0>(p, device, stream);
   else
-    wide ? launch<T, false, 256>(p, device, stream) : launch<T, false, 128>(p, device, stream);
+    launch_tokens<T, false, 0>(p, device, stream);
 }
 
 template bool wgmma_beats_sm90<__half>(const Problem&, int);
