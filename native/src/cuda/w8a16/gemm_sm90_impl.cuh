@@ -21,6 +21,13 @@
 #pragma once
 #if defined(OCTET_WITH_CUTLASS)
 
+// Programmatic dependent launch: CUTLASS's kernels wait (griddepcontrol.wait) before touching
+// global memory, so run() can launch them with PDL (Problem::pdl). Must precede every CUTLASS
+// include of the translation unit (this header comes first in gemm_{f16,bf16}_sm90.cu).
+#ifndef CUTLASS_ENABLE_GDC_FOR_SM90
+#define CUTLASS_ENABLE_GDC_FOR_SM90 1
+#endif
+
 #include <cute/tensor.hpp>
 #include <cutlass/cutlass.h>
 #include <cutlass/epilogue/collective/collective_builder.hpp>
@@ -123,7 +130,7 @@ struct Sm90Gemm {
     if (gemm.initialize(args, nullptr, stream) != cutlass::Status::kSuccess)
       fail(OCT_STATUS_INTERNAL, "w8a16 sm90 GEMM: initialize failed (M=%d N=%d K=%d)", p.m, p.n,
            p.k);
-    if (gemm.run(stream) != cutlass::Status::kSuccess)
+    if (gemm.run(stream, nullptr, p.pdl) != cutlass::Status::kSuccess)
       fail(OCT_STATUS_INTERNAL, "w8a16 sm90 GEMM: launch failed (M=%d N=%d K=%d)", p.m, p.n, p.k);
     OCT_CUDA_CHECK_LAUNCH("w8a16 sm90 GEMM");
   }

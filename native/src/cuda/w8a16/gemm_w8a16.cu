@@ -18,8 +18,8 @@ namespace {
 
 // OCTET_W8A16_KERNEL = skinny | gemm | sm90 | wgmma forces that kernel wherever it can run the
 // problem (the skinny kernel up to M = 128, sm90 where sm90_gemm_applies, wgmma where
-// wgmma_gemm_applies on Hopper); no_pdl launches the skinny kernel without programmatic
-// dependent launch; unset, the dispatch below picks. For the benchmark and the tests of every
+// wgmma_gemm_applies on Hopper); no_pdl launches the kernels without programmatic dependent
+// launch (Hopper's skinny kernel and GEMMs use it); unset, the dispatch below picks. For the benchmark and the tests of every
 // path; read once per process.
 enum class Forced { none, skinny, gemm, sm90, wgmma, no_pdl };
 Forced forced_kernel() {
@@ -110,13 +110,17 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
     sp.prefetch = pdl && p.m <= 16 && p.groups == 1 && p.gate_count == nullptr;
     bf16 ? launch_skinny<__nv_bfloat16>(sp, pdl, device, dev.sm_count, forced_tiles(), s)
          : launch_skinny<__half>(sp, pdl, device, dev.sm_count, forced_tiles(), s);
-  } else if (sm90) {
+  } else if (sm90 || wgmma) {
+    Problem gp = p;
+    gp.pdl = forced_kernel() != Forced::no_pdl;
 #if defined(OCTET_WITH_CUTLASS)
-    bf16 ? launch_gemm_sm90<__nv_bfloat16>(p, dev.sm_count, s)
-         : launch_gemm_sm90<__half>(p, dev.sm_count, s);
+    if (sm90)
+      bf16 ? launch_gemm_sm90<__nv_bfloat16>(gp, dev.sm_count, s)
+           : launch_gemm_sm90<__half>(gp, dev.sm_count, s);
 #endif
-  } else if (wgmma) {
-    bf16 ? launch_gemm_wgmma<__nv_bfloat16>(p, device, s) : launch_gemm_wgmma<__half>(p, device, s);
+    if (wgmma)
+      bf16 ? launch_gemm_wgmma<__nv_bfloat16>(gp, device, s)
+           : launch_gemm_wgmma<__half>(gp, device, s);
   } else {
     bf16 ? launch_gemm<__nv_bfloat16>(p, device, dev.sm_count, s)
          : launch_gemm<__half>(p, device, dev.sm_count, s);

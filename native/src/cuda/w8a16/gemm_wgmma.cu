@@ -31,8 +31,9 @@
 // the 128-token tile, 2 on the 256-token one): the other ranks hand their scaled sums to rank 0
 // through distributed shared memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
 // go in two launches (plan): the full rounds, then the rest on 128-token tiles, split so where
-// that pays. No workspace, no atomics: deterministic; launched with PDL only behind LLM.int8()'s
-// gate; graph capturable (the tensor maps travel by value in the kernel parameters).
+// that pays. No workspace, no atomics: deterministic; launched with PDL (as Hopper's other
+// W8A16 kernels, and always behind LLM.int8()'s gate); graph capturable (the tensor maps travel
+// by value in the kernel parameters).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -343,8 +344,10 @@ template <typename T, bool kPerGroup, int kBT, int kGroupSteps>
 __global__ void __launch_bounds__(kThreads, 1) wgmma_kernel(const __grid_constant__ Args args) {
   using L = Tile<kBT>;
   const Problem& p = args.p;
-  // Behind LLM.int8()'s gate the launch uses PDL (launch_tiles): wait for the previous kernel
-  // (the count's writer, and x's) before reading anything. Otherwise a no-op.
+  // Launched with PDL (launch_tiles): wait for the previous kernel (the gate's count's writer,
+  // x's) before reading or writing anything; otherwise a no-op. A kernel launched after this one
+  // with PDL may place its CTAs as ours exit (it waits for this grid's completion in turn).
+  allow_dependent_launch();
   wait_for_prerequisites();
   if (!gate_open(p)) return;
   extern __shared__ unsigned char smem_raw[];
@@ -870,9 +873,10 @@ void launch_tiles(const Problem& p, int device, int64_t tile0, int sub, int64_t 
   args.tile0 = static_cast<int>(tile0);
   args.sub = sub;
   const dim3 grid(static_cast<unsigned>(count * sub));
-  // Behind LLM.int8()'s gate (which mostly stays closed), programmatic dependent launch, so that
-  // a closed gate's launch overlaps the previous kernel's end (the kernel waits before reading).
-  const bool pdl = p.gate_count != nullptr;
+  // Programmatic dependent launch (run() asks for it; behind LLM.int8()'s gate, which mostly stays
+  // closed, always): the launch overlaps the previous kernel's end (the kernel waits before
+  // reading or writing global memory).
+  const bool pdl = p.pdl || p.gate_count != nullptr;
   if (splits == 1 && !pdl) {
     kernel<<<grid, kThreads, L::kSmemBytes, stream>>>(args);
   } else {

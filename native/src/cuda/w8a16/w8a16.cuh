@@ -64,6 +64,10 @@ struct Problem {
   bool prefetch = false;
   // The skinny kernel's 16-row tiles per block (its kMultiTile form; launch_skinny decides).
   int tiles_per_block = 1;
+  // Hopper's GEMMs (the CUTLASS one and ours): launched with programmatic dependent launch, so
+  // that their launch and prologue overlap the previous kernel's end (they wait for it before
+  // reading or writing global memory). run() sets it; behind a gate they always use it.
+  bool pdl = false;
 };
 
 // The per-channel problem of a weight-only layer (scales [N]): LLM.int8()'s promoted layer.
