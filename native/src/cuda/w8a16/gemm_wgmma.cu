@@ -950,8 +950,8 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
 // per process. Unset: the tile whose grid split_k models faster: unsplit, 256-token tiles where
 // their rounds of the SMs, at kWideRound rounds of 128-token tiles each, take no more time (so
 // that two rounds of 256 beat three of 128: (11008, 4096) at M = 512: 102 us against 109, H100);
-// and 256-token tiles split in two where that beats the 128-token grid, split or not (N = 4096
-// at M = 384..512: 128 or 64 tiles of 128 or 256 tokens, one round either way).
+// and per group 256-token tiles split in two where that beats the 128-token grid, split or not
+// (N = 4096 at M = 384..512: 128 or 64 tiles of 128 or 256 tokens, one round either way).
 int forced_tokens() {
   static const int forced = [] {
     const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS");
@@ -968,7 +968,10 @@ int token_tile(const Problem& p, int device) {
   const int64_t tiles128 = n_tiles * ((p.m + 127) / 128), tiles256 = n_tiles * ((p.m + 255) / 256);
   const int64_t rounds128 = (tiles128 + sms - 1) / sms, rounds256 = (tiles256 + sms - 1) / sms;
   if (static_cast<double>(rounds256) * kWideRound <= static_cast<double>(rounds128)) return 256;
-  if (forced_split() != 0) return 128;
+  // Per channel keeps the rounds rule: CUTLASS's GEMM serves it past M = 256, and below, the
+  // rule that hands it to this one (wgmma_beats_sm90) was measured on 128-token splits ((6144,
+  // 4096) at M = 256 on the 256-token split: 31.2 us against CUTLASS's 28.1, H200).
+  if (!kPerGroup || forced_split() != 0) return 128;
   const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
   const int steps = units * (kPerGroup ? p.group_size / kBK : 1);
   auto active = [&](auto bt) {
