@@ -27,11 +27,12 @@
 // 8 K steps unrolled (the split main loop, at wgmma_kernel); per channel, and per group of other
 // sizes, one set, the warpgroup's wgmma drained at each group's end before the rescaling.
 // Epilogue: through shared memory (the stages' memory), 16-byte stores of whole rows of out.
-// Where the grid fills few SMs, K is split over a cluster of CTAs per tile (split_k: 2 or 3 on
-// the 128-token tile, 2 on the 256-token one): the other ranks hand their scaled sums to rank 0
-// through distributed shared memory, added in rank order. Where a grid's last round of the SMs is partly filled, its tiles
-// go in two launches (plan): the full rounds, then the rest on 128-token tiles, split so where
-// that pays. No workspace, no atomics: deterministic; launched with PDL (as Hopper's other
+// Where the grid fills few SMs, K is split over a cluster of CTAs per tile (2 or 3 on the
+// 128-token tile, 2 on the 256-token one): the other ranks hand their scaled sums to rank 0
+// through distributed shared memory, added in rank order. Where a grid's last round of the SMs
+// is partly filled, its tiles go in two launches: the full rounds, then the rest on 128-token
+// tiles, split so where that pays. The token tile, the split and the tail: wgmma_plan
+// (plan_wgmma.hpp). No workspace, no atomics: deterministic; launched with PDL (as Hopper's other
 // W8A16 kernels, and always behind LLM.int8()'s gate); graph capturable (the tensor maps travel
 // by value in the kernel parameters).
 #include <cuda.h>
@@ -51,9 +52,9 @@
 namespace octet::cuda::w8a16 {
 namespace {
 
-constexpr int kBK = 64;          // K per stage
-constexpr int kMaxSplits = 4;  // CTAs of a cluster sharing an output tile (split along K)
-constexpr int kBN = 128;         // features per CTA (two warpgroups x 64)
+constexpr int kBK = kWgmmaBK;                // K per stage
+constexpr int kMaxSplits = kWgmmaMaxSplits;  // CTAs of a cluster sharing a tile (split along K)
+constexpr int kBN = kWgmmaBN;                // features per CTA (two warpgroups x 64)
 constexpr int kStages = 4;       // 4, 5, 6 and 8 measured alike on the H100 (perf notes)
 constexpr int kConsumers = 256;  // two warpgroups
 constexpr int kThreads = kConsumers + 128;  // + the producer warpgroup (one thread works)
@@ -802,54 +803,40 @@ int active_clusters(int device, int splits, int smem_bytes) {
   return n;
 }
 
-// OCTET_W8A16_SPLITK = 1..4 forces the split along K (as far as the units allow; tests and
-// benchmark). Read once per process; 0 = unset.
-int forced_split() {
-  static const int forced = [] {
-    const char* v = std::getenv("OCTET_W8A16_SPLITK");
-    const int s = v != nullptr ? std::atoi(v) : 0;
-    return s >= 1 && s <= kMaxSplits ? s : 0;
+// The forced settings of the plan (plan_wgmma.hpp; tests and benchmark), read once per process:
+// OCTET_W8A16_SPLITK = 1..4 forces the split along K (as far as the units allow);
+// OCTET_W8A16_WGMMA_TOKENS = 128 | 256 the token tile; OCTET_W8A16_TAIL = 0 never splits off a
+// tail, = force always does (the second half of the tiles, on the 128-token tile, in clusters of
+// 2 where K allows).
+const WgmmaForce& forced() {
+  static const WgmmaForce f = [] {
+    WgmmaForce r;
+    if (const char* v = std::getenv("OCTET_W8A16_SPLITK")) {
+      const int s = std::atoi(v);
+      r.split = s >= 1 && s <= kMaxSplits ? s : 0;
+    }
+    if (const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS")) {
+      const int t = std::atoi(v);
+      r.tokens = t == 128 || t == 256 ? t : 0;
+    }
+    if (const char* v = std::getenv("OCTET_W8A16_TAIL"))
+      r.tail = std::strcmp(v, "force") == 0 ? 2 : (std::strcmp(v, "0") == 0 ? 1 : 0);
+    return r;
   }();
-  return forced;
+  return f;
 }
 
-// The split along K (1 = none) for a grid of `ctas` output tiles of `bt` tokens whose CTAs walk
-// `steps` K steps in `units` (groups per group, steps per channel), `active(s)` clusters of s CTAs
-// fitting at once, and its modelled time (split_wgmma_us, w8a16.cuh; 0 where forced). A split
-// grid that needs more than one round of clusters lost wherever measured; so: 2 or 3 ranks on
-// the 128-token tile, 2 on the 256-token one, whose clusters all fit at once, where that beats
-// the unsplit grid's rounds.
-struct Split {
-  int splits = 1;
-  double us = 0.0;
-};
-template <typename Active>
-Split split_k(int bt, int steps, int units, int64_t ctas, int sms, Active&& active) {
-  if (const int forced = forced_split(); forced != 0) return {forced < units ? forced : units, 0.0};
-  const bool wide = bt == 256;
-  Split best{1, static_cast<double>((ctas + sms - 1) / sms) * split_wgmma_us(steps, 1, wide)};
-  for (int s = 2; s <= (wide ? 2 : 3) && s <= units; ++s) {
-    if (ctas > active(s)) continue;
-    const double us = split_wgmma_us(steps, s, wide);
-    if (us < best.us) best = {s, us};
-  }
-  return best;
-}
+WgmmaShape shape_of(const Problem& p) { return {p.m, p.n, p.k, p.groups, p.group_size}; }
 
-// What a second launch adds (its start after the first's last CTA): an estimate, not measured
-// apart from the tail's whole gain (perf notes).
-constexpr double kLaunchUs = 2.0;
-
-// OCTET_W8A16_TAIL = 0 never splits off a tail (benchmark), = force always does (tests: the
-// second half of the tiles, on the 128-token tile, in clusters of 2 where K allows). Read once
-// per process; 0 = unset, 1 = off, 2 = force.
-int tail_mode() {
-  static const int mode = [] {
-    const char* v = std::getenv("OCTET_W8A16_TAIL");
-    if (v == nullptr) return 0;
-    return std::strcmp(v, "force") == 0 ? 2 : (std::strcmp(v, "0") == 0 ? 1 : 0);
-  }();
-  return mode;
+// For the plan: how many clusters of s CTAs of the bt-token kernel fit on the device at once.
+template <typename T, bool kPerGroup, int kGroupSteps>
+auto active_on(int device) {
+  return [device](int bt, int s) {
+    return bt == 256 ? active_clusters<wgmma_kernel<T, kPerGroup, 256, kGroupSteps>>(
+                           device, s, Tile<256>::kSmemBytes)
+                     : active_clusters<wgmma_kernel<T, kPerGroup, 128, kGroupSteps>>(
+                           device, s, Tile<128>::kSmemBytes);
+  };
 }
 
 // One launch of wgmma_kernel<.., kBT, ..>: `count` tiles from `tile0` of the grid of
@@ -886,59 +873,14 @@ void launch_tiles(const Problem& p, int device, int64_t tile0, int sub, int64_t 
   OCT_CUDA_CHECK_LAUNCH("w8a16 wgmma_kernel");
 }
 
-// A grid's launches: tiles [0, first) on kBT-token tiles, `splits` CTAs per tile; the tail
-// [first, ctas) on 128-token tiles, tail_splits per tile (first == ctas: no tail).
-struct Plan {
-  int64_t ctas = 0, first = 0;
-  int splits = 1, tail_splits = 0;
-};
-
-// The grid of kBT-token tiles, in one launch, or two: where its last round of the SMs is partly
-// filled, the tiles of the full rounds, then the rest (the tail) on the 128-token tile, split
-// along K over clusters of 2 or 3 where that fits in one round and split_wgmma_us says it pays.
-// E.g. (11008, 4096) at M = 512: 172 tiles of 256 tokens, two rounds of 132 SMs, the second 30%
-// full; as 132 + 80 tiles of 128, the second round costs a 128-token tile's time.
-template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
-Plan plan(const Problem& p, int device) {
-  Plan pl;
-  const int64_t n_tiles = (p.n + kBN - 1) / kBN, m_tiles = (p.m + kBT - 1) / kBT;
-  pl.ctas = pl.first = n_tiles * m_tiles;
-  if (pl.ctas > 0x7fffffff / 2)
-    fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d, N = %d need too many tiles", p.m, p.n);
-  if (pl.ctas == 0) return pl;
-  const int sms = device_traits(device).sm_count;
-  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
-  const int steps = units * (kPerGroup ? p.group_size / kBK : 1);
-  auto active128 = [&](int s) {
-    return active_clusters<wgmma_kernel<T, kPerGroup, 128, kGroupSteps>>(device, s,
-                                                                          Tile<128>::kSmemBytes);
-  };
-  auto active = [&](int s) {
-    return active_clusters<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(device, s,
-                                                                          Tile<kBT>::kSmemBytes);
-  };
-  pl.splits = split_k(kBT, steps, units, pl.ctas, sms, active).splits;
-  constexpr int kSub = kBT / 128;  // 128-token tiles per kBT-token tile
-  const int mode = tail_mode();
-  if (mode == 2) {
-    pl.first = pl.ctas / 2, pl.tail_splits = units >= 2 ? 2 : 1;
-  } else if (mode == 0 && pl.splits == 1 && forced_split() == 0) {
-    const int64_t rounds = (pl.ctas + sms - 1) / sms, rest = pl.ctas - (rounds - 1) * sms;
-    // the tail as it is: one more round of the grid's tiles
-    double best_us = split_wgmma_us(steps, 1, kBT == 256);
-    for (int s = 1; s <= 3 && s <= units && rounds >= 2; ++s) {
-      if (rest * kSub * s > sms || (s > 1 && rest * kSub > active128(s))) continue;
-      if (s == 1 && kSub == 1) continue;  // (that is the tail as it is)
-      const double us = split_wgmma_us(steps, s, false) + kLaunchUs;
-      if (us < best_us) best_us = us, pl.first = pl.ctas - rest, pl.tail_splits = s;
-    }
-  }
-  return pl;
-}
-
+// The grid on kBT-token tiles as wgmma_plan lays it out: the tiles [0, first), split along K
+// where it says so, then the tail on 128-token tiles.
 template <typename T, bool kPerGroup, int kBT, int kGroupSteps = 0>
 void launch(const Problem& p, int device, cudaStream_t stream) {
-  const Plan pl = plan<T, kPerGroup, kBT, kGroupSteps>(p, device);
+  const WgmmaPlan pl = wgmma_plan(shape_of(p), kBT, device_traits(device).sm_count, forced(),
+                                  active_on<T, kPerGroup, kGroupSteps>(device));
+  if (pl.ctas > 0x7fffffff / 2)
+    fail(OCT_STATUS_NOT_SUPPORTED, "w8a16: M = %d, N = %d need too many tiles", p.m, p.n);
   if (pl.first > 0)
     launch_tiles<T, kPerGroup, kBT, kGroupSteps>(p, device, 0, 1, pl.first, pl.splits, stream);
   if (pl.first < pl.ctas)
@@ -946,46 +888,10 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                                                  pl.ctas - pl.first, pl.tail_splits, stream);
 }
 
-// OCTET_W8A16_WGMMA_TOKENS = 128 | 256 forces the token tile (benchmark and tests), read once
-// per process. Unset: the tile whose grid split_k models faster: unsplit, 256-token tiles where
-// their rounds of the SMs, at kWideRound rounds of 128-token tiles each, take no more time (so
-// that two rounds of 256 beat three of 128: (11008, 4096) at M = 512: 102 us against 109, H100);
-// and per group 256-token tiles split in two where that beats the 128-token grid, split or not
-// (N = 4096 at M = 384..512: 128 or 64 tiles of 128 or 256 tokens, one round either way).
-int forced_tokens() {
-  static const int forced = [] {
-    const char* v = std::getenv("OCTET_W8A16_WGMMA_TOKENS");
-    const int t = v != nullptr ? std::atoi(v) : 0;
-    return t == 128 || t == 256 ? t : 0;
-  }();
-  return forced;
-}
-
 template <typename T, bool kPerGroup, int kGroupSteps>
 int token_tile(const Problem& p, int device) {
-  if (const int forced = forced_tokens(); forced != 0) return forced;
-  const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
-  const int64_t tiles128 = n_tiles * ((p.m + 127) / 128), tiles256 = n_tiles * ((p.m + 255) / 256);
-  const int64_t rounds128 = (tiles128 + sms - 1) / sms, rounds256 = (tiles256 + sms - 1) / sms;
-  if (static_cast<double>(rounds256) * kWideRound <= static_cast<double>(rounds128)) return 256;
-  // Per channel keeps the rounds rule: CUTLASS's GEMM serves it past M = 256, and below, the
-  // rule that hands it to this one (wgmma_beats_sm90) was measured on 128-token splits ((6144,
-  // 4096) at M = 256 on the 256-token split: 31.2 us against CUTLASS's 28.1, H200).
-  if (!kPerGroup || forced_split() != 0) return 128;
-  const int units = kPerGroup ? p.groups : (p.k + kBK - 1) / kBK;
-  const int steps = units * (kPerGroup ? p.group_size / kBK : 1);
-  auto active = [&](auto bt) {
-    return [&device](int s) {
-      constexpr int kBT = decltype(bt)::value;
-      return active_clusters<wgmma_kernel<T, kPerGroup, kBT, kGroupSteps>>(device, s,
-                                                                            Tile<kBT>::kSmemBytes);
-    };
-  };
-  const Split narrow = split_k(128, steps, units, tiles128, static_cast<int>(sms),
-                               active(std::integral_constant<int, 128>{}));
-  const Split wide = split_k(256, steps, units, tiles256, static_cast<int>(sms),
-                             active(std::integral_constant<int, 256>{}));
-  return wide.us < narrow.us ? 256 : 128;
+  return wgmma_token_tile(shape_of(p), device_traits(device).sm_count, forced(),
+                          active_on<T, kPerGroup, kGroupSteps>(device));
 }
 
 }  // namespace
@@ -994,15 +900,8 @@ template <typename T>
 bool wgmma_beats_sm90(const Problem& p, int device) {
 #if defined(OCTET_WITH_CUTLASS)
   if (p.groups != 1 || p.m <= kSliceM || p.m > kWgmmaPerChannelMaxM) return false;
-  const int bt = token_tile<T, false, 0>(p, device);
-  const Plan pl = bt == 256 ? plan<T, false, 256>(p, device) : plan<T, false, 128>(p, device);
-  if (pl.splits > 1) return true;
-  const int64_t sms = device_traits(device).sm_count, n_tiles = (p.n + kBN - 1) / kBN;
-  const int sm90_tokens = p.m <= kSm90MidMaxM ? 64 : 128;  // (M < kSm90HugeMinM here)
-  const int64_t sm90_rounds = (n_tiles * ((p.m + sm90_tokens - 1) / sm90_tokens) + sms - 1) / sms;
-  const int64_t rounds = (pl.ctas + sms - 1) / sms;
-  return static_cast<double>(rounds) * (bt == 256 ? kWideRound : 1.0) <
-         static_cast<double>(sm90_rounds);
+  return wgmma_plan_beats_sm90(shape_of(p), device_traits(device).sm_count, kSm90MidMaxM,
+                               forced(), active_on<T, false, 0>(device));
 #else
   (void)p, (void)device;
   return false;

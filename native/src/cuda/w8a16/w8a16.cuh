@@ -27,6 +27,7 @@
 #include "common/objects.hpp"
 #include "cuda/common/mma.cuh"  // Int8x4, Mma (octet::cuda)
 #include "cuda/w8a16/plan_sm90.hpp"
+#include "cuda/w8a16/plan_wgmma.hpp"
 
 namespace octet::cuda::w8a16 {
 
@@ -141,23 +142,6 @@ inline bool sm90_gemm_applies(const Problem& p) {
 // (Per-group sizes are multiples of 64, the kernel's K step, by oct_gemm_w8a16's checks.)
 inline bool wgmma_gemm_applies(const Problem& p) {
   return accepts(p.x, p.q, p.k) && p.n % 8 == 0 && is_aligned(p.out, 16);
-}
-
-// A round of 256-token tiles of the wgmma GEMM costs ~1.36-1.45 rounds of 128-token tiles (H100,
-// the split main loop and per channel alike; perf notes); the rules count 1.5.
-constexpr double kWideRound = 1.5;
-
-// The wgmma GEMM on a 128-token tile (256: `wide`) split along K over `splits` CTAs (gemm_wgmma.cu,
-// split_k), for `steps` K steps of 64: ~0.5 us a step (0.75 on the 256-token tile) shared by the
-// ranks, plus the hand-off of the partial sums: ~8 us with 2 ranks and ~12 with 3 on the
-// 128-token tile (H100). On the 256-token tile, 6 with 2 ranks: not a measured hand-off but the
-// value that makes the rule pick the faster grid where it was measured (H200, N = 4096 at
-// M = 384..512: the 128-token grid of one full round runs ~0.57 us a step there, not the 0.5
-// above; perf notes). Both dispatch rules use it.
-inline double split_wgmma_us(int64_t steps, int splits, bool wide = false) {
-  constexpr double kStepUs = 0.5, kHandOffUs[2][4] = {{0.0, 0.0, 8.0, 12.0}, {0.0, 0.0, 6.0, 0.0}};
-  return static_cast<double>(steps) * kStepUs * (wide ? kWideRound : 1.0) / splits +
-         kHandOffUs[wide][splits];
 }
 
 // Skinny kernel or our wgmma GEMM, up to kSkinnyLimitM (H100, per group 128, perf notes): the
