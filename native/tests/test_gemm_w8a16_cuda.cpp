@@ -8,7 +8,7 @@
 // 2^40 apart in a row), results bitwise reproducible run to run, and a NaN scale poisons its own
 // output column only. Skipped (77) without a GPU. ctest runs it also with OCTET_W8A16_KERNEL =
 // skinny, gemm, sm90 and wgmma, forcing each kernel wherever it applies, and with the wgmma GEMM's
-// 256-token tile forced, its split along K forced (3 ranks; 4 on the 256-token tile), and its
+// 256-token tile forced, its split along K forced (3 ranks; 2 and 4 on the 256-token tile), and its
 // tail launch forced on each token tile (OCTET_W8A16_TAIL=force), and the sm90 GEMM split in two
 // launches on halves of the features (OCTET_W8A16_SM90_SPLIT=force).
 #include <cstring>

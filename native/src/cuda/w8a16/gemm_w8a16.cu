@@ -19,8 +19,8 @@ namespace {
 // OCTET_W8A16_KERNEL = skinny | gemm | sm90 | wgmma forces that kernel wherever it can run the
 // problem (the skinny kernel up to M = 128, sm90 where sm90_gemm_applies, wgmma where
 // wgmma_gemm_applies on Hopper); no_pdl launches the kernels without programmatic dependent
-// launch (Hopper's skinny kernel and GEMMs use it); unset, the dispatch below picks. For the benchmark and the tests of every
-// path; read once per process.
+// launch (Hopper's skinny kernel and GEMMs use it); unset, the dispatch below picks. For the
+// benchmark and the tests of every path; read once per process.
 enum class Forced { none, skinny, gemm, sm90, wgmma, no_pdl };
 Forced forced_kernel() {
   static const Forced f = [] {
@@ -97,8 +97,10 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
       break;
     case Forced::none: case Forced::no_pdl: break;
   }
+  // Programmatic dependent launch on Hopper (every kernel waits for the previous one before it
+  // touches global memory), unless turned off.
+  const bool pdl = dev.sm >= 90 && forced_kernel() != Forced::no_pdl;
   if (p.m <= skinny_max) {
-    const bool pdl = dev.sm >= 90 && forced_kernel() != Forced::no_pdl;
     // The L2 prefetch before the PDL wait where it was measured faster (H100, docs/perf-notes-
     // w8a16.md): per channel, M <= 8, where the grid is always one wave (several tiles per block
     // past it): (4096, 11008) M = 1 18.3 -> 17.1 us, 4096^2 8.2 -> 8.1 (eleventh session),
@@ -112,7 +114,7 @@ void run(const Problem& p, bool bf16, int device, cudaStream_t s) {
          : launch_skinny<__half>(sp, pdl, device, dev.sm_count, forced_tiles(), s);
   } else if (sm90 || wgmma) {
     Problem gp = p;
-    gp.pdl = forced_kernel() != Forced::no_pdl;
+    gp.pdl = pdl;
 #if defined(OCTET_WITH_CUTLASS)
     if (sm90)
       bf16 ? launch_gemm_sm90<__nv_bfloat16>(gp, dev.sm_count, s)

@@ -888,12 +888,6 @@ void launch(const Problem& p, int device, cudaStream_t stream) {
                                                  pl.ctas - pl.first, pl.tail_splits, stream);
 }
 
-template <typename T, bool kPerGroup, int kGroupSteps>
-int token_tile(const Problem& p, int device) {
-  return wgmma_token_tile(shape_of(p), device_traits(device).sm_count, forced(),
-                          active_on<T, kPerGroup, kGroupSteps>(device));
-}
-
 }  // namespace
 
 template <typename T>
@@ -910,7 +904,8 @@ bool wgmma_beats_sm90(const Problem& p, int device) {
 
 template <typename T, bool kPerGroup, int kGroupSteps>
 void launch_tokens(const Problem& p, int device, cudaStream_t stream) {
-  if (token_tile<T, kPerGroup, kGroupSteps>(p, device) == 256)
+  if (wgmma_token_tile(shape_of(p), device_traits(device).sm_count, forced(),
+                       active_on<T, kPerGroup, kGroupSteps>(device)) == 256)
     launch<T, kPerGroup, 256, kGroupSteps>(p, device, stream);
   else
     launch<T, kPerGroup, 128, kGroupSteps>(p, device, stream);
